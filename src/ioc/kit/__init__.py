@@ -1,0 +1,1 @@
+"""Cross-cutting services. Nothing here knows a domain word."""

@@ -1,0 +1,81 @@
+"""The module contract: what a domain module contributes to the application.
+
+Defined in the kit so that no module imports ``ioc.modules`` (which lists them all)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in a face's navigation, shown to actors holding ``permission``."""
+
+    face: str  # "portal", "console" or "admin"
+    label: str  # English message id, translated when shown
+    url: str
+    permission: str | None = None
+    icon: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PermissionSpec:
+    name: str
+    description: str
+    roles: tuple[str, ...]  # roles that hold it, within their scope
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str
+    severity: str = "info"  # info, notice, warning, critical
+    visibility: str = "staff"  # public, staff, agency, internal
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    compute: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    code: str
+    label: str
+    url: str  # GeoJSON endpoint
+    style: dict[str, Any] = field(default_factory=dict)
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[[Session], Any]
+    interval: timedelta
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    routers: tuple[APIRouter, ...] = ()
+    nav: tuple[NavEntry, ...] = ()
+    permissions: tuple[PermissionSpec, ...] = ()
+    event_types: tuple[EventType, ...] = ()
+    indicators: tuple[IndicatorSpec, ...] = ()
+    map_layers: tuple[MapLayer, ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
+    seed: Callable[..., Any] | None = None  # seed(session, *, progress) -> None; idempotent
+    seed_after: tuple[str, ...] = ()

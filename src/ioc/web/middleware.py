@@ -1,0 +1,93 @@
+"""One pure ASGI middleware for every request: request id, security headers, timing, metrics
+and the access log. Pure ASGI (not BaseHTTPMiddleware) so streams (server-sent events) pass
+through untouched and the overhead stays small."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ioc.web.deps import pending_denials
+
+log = logging.getLogger("ioc.access")
+
+REQUESTS = Counter("ioc_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "ioc_http_request_seconds",
+    "HTTP request duration",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+# Styles allow inline attributes (Leaflet and ECharts set element styles); scripts only from
+# this site. Alpine.js evaluates its expressions, hence 'unsafe-eval'.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
+]
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, csp: str = CSP) -> None:
+        self.app = app
+        self.csp = csp.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        status_holder: dict[str, Any] = {"status": 500}
+        path: str = scope["path"]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                names = {name for name, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                for name, value in SECURITY_HEADERS:
+                    if name not in names:
+                        headers.append((name, value))
+                if b"content-security-policy" not in names and not path.startswith("/api/docs"):
+                    headers.append((b"content-security-policy", self.csp))
+                message["headers"] = headers
+            await send(message)
+
+        denials_token = pending_denials.set([])
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            pending_denials.reset(denials_token)
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            route_name = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            status = status_holder["status"]
+            REQUESTS.labels(method, route_name, str(status)).inc()
+            LATENCY.labels(method, route_name).observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
