@@ -19,6 +19,14 @@ def _test_database_url(tmp_dir: Path) -> str:
     return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _permissions_defined() -> None:
+    """Services check permissions by name; the modules define them, as the app does."""
+    from ioc.modules import define_permissions
+
+    define_permissions()
+
+
 @pytest.fixture(scope="session")
 def test_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ioc-data")

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from ioc import migrate
 from ioc.config import Settings
 from ioc.db import Database
-from ioc.kit import audit, events, jobs
+from ioc.kit import audit, events, jobs, notify
 from ioc.kit import permissions as perms
 from ioc.modules import define_permissions
 from ioc.web import error_pages
@@ -34,7 +34,9 @@ def _audit_denials(db: Database) -> None:
         if not actor.is_authenticated:
             return  # anonymous visitors are sent to sign in; nothing personal was asked for
         denial = Denial(
-            user_id=actor.user_id, label=actor.display_name, permission=permission,
+            user_id=actor.user_id,
+            label=actor.display_name,
+            permission=permission,
             subject_type=type(target).__name__ if target is not None else "",
             subject_id=str(getattr(target, "code", getattr(target, "id", "")) or ""),
         )
@@ -43,9 +45,15 @@ def _audit_denials(db: Database) -> None:
             buffer.append(denial)
             return
         with db.session() as session:
-            audit.log(session, "permission.denied", actor_id=denial.user_id,
-                      actor_label=denial.label, subject_type=denial.subject_type,
-                      subject_id=denial.subject_id, detail={"permission": permission})
+            audit.log(
+                session,
+                "permission.denied",
+                actor_id=denial.user_id,
+                actor_label=denial.label,
+                subject_type=denial.subject_type,
+                subject_id=denial.subject_id,
+                detail={"permission": permission},
+            )
 
     perms.on_denied(hook)
 
@@ -55,6 +63,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     db = database or Database(settings.resolved_database_url)
     modules = define_permissions()
     registry = jobs.JobRegistry()
+    # The kit's own periodic work: at-least-once event handling and the notification outbox.
+    registry.register(events.redelivery_job())
+    registry.register(notify.delivery_job(notify.channels_from_settings(settings)))
     for module in modules:
         for spec in module.jobs:
             registry.register(spec)

@@ -3,7 +3,8 @@ the field it concerns, and the HTTP status it maps to. Routes never raise HTTP e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 
@@ -11,7 +12,7 @@ from typing import Any
 class FieldError:
     field: str
     message: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
 class IocError(Exception):

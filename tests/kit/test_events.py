@@ -351,3 +351,19 @@ def test_redis_fans_out_to_every_process_once_and_runs_local_handlers_only_where
     finally:
         bus_a.stop()
         bus_b.stop()
+
+
+def test_unreachable_redis_neither_breaks_nor_stalls_commits(session: Session) -> None:
+    # Port 1 refuses at once; the event is still recorded, handled, and later commits do not
+    # wait on Redis again during the pause.
+    down = EventBus(redis_url="redis://127.0.0.1:1/0", channel=f"ioc:test:{uuid.uuid4().hex}")
+    local = Calls()
+    down.subscribe(local_recorder(local))
+    session.info[BUS_INFO_KEY] = down
+    first = make_event(session)
+    session.commit()
+    started = time.monotonic()
+    second = make_event(session)
+    session.commit()
+    assert time.monotonic() - started < 1.0
+    assert local.ids == [first.id, second.id]

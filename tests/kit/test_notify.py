@@ -38,11 +38,13 @@ class FakeGateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
-                gateway.requests.append({
-                    "path": self.path,
-                    "content_type": self.headers["Content-Type"],
-                    "json": json.loads(self.rfile.read(length)),
-                })
+                gateway.requests.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers["Content-Type"],
+                        "json": json.loads(self.rfile.read(length)),
+                    }
+                )
                 status = gateway.statuses.pop(0) if gateway.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -68,14 +70,23 @@ class FakeGateway:
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     # The fake gateway is local; a proxy from the environment must not come in between.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def sms(session: Session, **kwargs: Any) -> Message:
-    params: dict[str, Any] = {"channel": "sms", "address": "0912345678",
-                              "body": "Phản ánh của bạn đã được tiếp nhận."}
+    params: dict[str, Any] = {
+        "channel": "sms",
+        "address": "0912345678",
+        "body": "Phản ánh của bạn đã được tiếp nhận.",
+    }
     params.update(kwargs)
     return queue(session, **params)
 
@@ -114,9 +125,7 @@ def test_queue_rejects_messages_that_cannot_be_delivered(
 def test_outbox_only_channel_marks_sent_without_sending(db_session: Session) -> None:
     message = sms(db_session)
     inapp = queue(db_session, channel="inapp", user_id=7, body="Xin chào")
-    counts = deliver_pending(
-        db_session, {"sms": OutboxOnlyChannel("sms"), "inapp": InAppChannel()}
-    )
+    counts = deliver_pending(db_session, {"sms": OutboxOnlyChannel("sms"), "inapp": InAppChannel()})
 
     assert counts.sent == 2
     assert message.status == "sent" and inapp.status == "sent"
@@ -139,12 +148,18 @@ def test_sms_gateway_gets_the_json_of_its_template(db_session: Session) -> None:
 
     assert counts.sent == 1
     assert message.status == "sent"
-    assert gateway.requests == [{
-        "path": "/send",
-        "content_type": "application/json",
-        "json": {"ApiKey": "k-123", "Phone": "0912345678",
-                 "Content": "IOC: Mã {xác nhận}: 123456", "SmsType": 2},
-    }]
+    assert gateway.requests == [
+        {
+            "path": "/send",
+            "content_type": "application/json",
+            "json": {
+                "ApiKey": "k-123",
+                "Phone": "0912345678",
+                "Content": "IOC: Mã {xác nhận}: 123456",
+                "SmsType": 2,
+            },
+        }
+    ]
 
 
 def test_sms_gateway_error_fails_the_attempt_and_is_retried_later(db_session: Session) -> None:
@@ -216,8 +231,9 @@ class FakeSmtp:
         self.calls.append(("login", user, password))
 
     def send_message(self, email: Any) -> None:
-        self.calls.append(("send", email["From"], email["To"], email["Subject"],
-                           email.get_content().strip()))
+        self.calls.append(
+            ("send", email["From"], email["To"], email["Subject"], email.get_content().strip())
+        )
 
 
 def test_smtp_channel_reads_its_url_and_sends(
@@ -226,17 +242,24 @@ def test_smtp_channel_reads_its_url_and_sends(
     FakeSmtp.sent = []
     monkeypatch.setattr(notify.smtplib, "SMTP", FakeSmtp)
     channel = SmtpChannel("smtp://ioc%40tn.gov.vn:p%40ss@mail.tn.gov.vn:587?starttls=1")
-    message = queue(db_session, channel="email", address="dan@example.vn",
-                    subject="Cập nhật\r\nBcc: x@evil", body="Nội dung")
+    message = queue(
+        db_session,
+        channel="email",
+        address="dan@example.vn",
+        subject="Cập nhật\r\nBcc: x@evil",
+        body="Nội dung",
+    )
     deliver_pending(db_session, {"email": channel})
 
     assert message.status == "sent"
-    assert FakeSmtp.sent == [[
-        ("connect", "mail.tn.gov.vn", 587),
-        ("starttls",),
-        ("login", "ioc@tn.gov.vn", "p@ss"),
-        ("send", "ioc@tn.gov.vn", "dan@example.vn", "Cập nhật Bcc: x@evil", "Nội dung"),
-    ]]
+    assert FakeSmtp.sent == [
+        [
+            ("connect", "mail.tn.gov.vn", 587),
+            ("starttls",),
+            ("login", "ioc@tn.gov.vn", "p@ss"),
+            ("send", "ioc@tn.gov.vn", "dan@example.vn", "Cập nhật Bcc: x@evil", "Nội dung"),
+        ]
+    ]
 
 
 def test_channels_from_settings_fall_back_to_the_outbox() -> None:

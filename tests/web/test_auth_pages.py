@@ -50,8 +50,10 @@ def test_session_id_is_renewed_on_sign_in(client: TestClient, db_session: Sessio
     # Signing in again from this browser (the form posted with this session's token) replaces
     # the session id instead of reusing it.
     token = csrf_from(client.get("/console").text)
-    second = client.post("/signin", data={"email": user.email, "password": "correct-horse-battery",
-                                          "csrf_token": token})
+    second = client.post(
+        "/signin",
+        data={"email": user.email, "password": "correct-horse-battery", "csrf_token": token},
+    )
     new_token = second.cookies.get("ioc_session")
     assert new_token and new_token != old_token
     assert db_session.get(auth.UserSession, auth._digest(old_token)) is None

@@ -15,12 +15,13 @@ def _seed(session: Any, *, progress: Any) -> None:
 
 
 def _build() -> Module:
-    from ioc.areas import api, geo_routes, pages
+    from ioc.areas import api, geo_routes, pages, public_pages
 
     return Module(
         name="areas",
-        routers=(geo_routes.router, pages.router, api.router),
+        routers=(geo_routes.router, pages.router, public_pages.router, api.router),
         nav=(
+            NavEntry("portal", "Agency directory", "/directory", None, "building", 40),
             NavEntry("admin", "Agencies", "/admin/agencies", "agencies.manage", "building", 20),
             NavEntry("admin", "Communes and wards", "/admin/areas", "agencies.manage", "map", 30),
         ),

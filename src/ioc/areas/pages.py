@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from ioc.areas import service
+from ioc.areas import service, units
 from ioc.areas.agencies_data import AGENCY_KINDS
 from ioc.areas.models import Agency
 from ioc.errors import ValidationFailed
@@ -54,7 +54,7 @@ def _form_context(
         "errors": errors,
         "kinds": [(k, _(v)) for k, v in AGENCY_KINDS.items()],
         "areas": service.communes(session),
-        "province_code": service.units.province_code(),
+        "province_code": units.province_code(),
     }
 
 

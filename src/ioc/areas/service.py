@@ -193,12 +193,12 @@ def agency_area_codes(session: Session, agency: Agency) -> list[str]:
 def agencies_for_area(session: Session, area_code: str) -> Sequence[Agency]:
     area = get_area(session, area_code)
     codes = [area.code] + ([area.parent_code] if area.parent_code else [])
+    # A subquery rather than DISTINCT over a join: PostgreSQL cannot compare JSON columns.
+    covering = select(AgencyArea.agency_id).where(AgencyArea.area_code.in_(codes))
     return session.scalars(
         select(Agency)
-        .join(AgencyArea)
-        .where(AgencyArea.area_code.in_(codes), Agency.is_active.is_(True))
+        .where(Agency.id.in_(covering), Agency.is_active.is_(True))
         .order_by(Agency.name)
-        .distinct()
     ).all()
 
 
@@ -281,3 +281,8 @@ def save_agency(
     )
     session.flush()
     return agency
+
+
+def matches(agency: Agency, query: str) -> bool:
+    """The same accent-insensitive match as the agency search, for lists already loaded."""
+    return fold(query) in agency.search_key or query.upper() in agency.code

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from ioc.areas.models import Agency, Area
@@ -58,7 +58,7 @@ def visible_events(session: Session, actor: Actor, *, limit: int = 50) -> Sequen
     allowed = ["public", "staff"]
     if actor.has_role("administrator"):
         allowed.append("internal")
-    conditions = [Event.visibility.in_(allowed)]
+    conditions: list[ColumnElement[bool]] = [Event.visibility.in_(allowed)]
     if actor.has_role("operator", "leader", "administrator"):
         conditions.append(Event.visibility == "agency")
     stmt = stmt.where(or_(*conditions))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from ioc.db import Base, UTCDateTime, utcnow
 from ioc.errors import RateLimited, ValidationFailed
@@ -213,7 +213,9 @@ class SignInLimits:
     window: timedelta = timedelta(minutes=15)
 
 
-def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+def _recent_failures(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     return (
         session.scalar(
             select(func.count(SignInAttempt.id)).where(

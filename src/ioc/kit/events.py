@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +51,7 @@ VISIBILITIES = ("public", "staff", "agency", "internal")
 H3_RESOLUTION = 9
 TITLE_MAX = 300
 DEFAULT_CHANNEL = "ioc:events"
+PUBLISH_PAUSE_SECONDS = 10.0
 # session.info key naming the bus that dispatches a session's events (default: ``bus``).
 BUS_INFO_KEY = "ioc.events.bus"
 
@@ -246,6 +248,7 @@ class EventBus:
         self._local: tuple[_Subscription, ...] = ()
         self._broadcast: tuple[_Subscription, ...] = ()
         self._client: redis.Redis[bytes] | None = None
+        self._publish_paused_until = 0.0
         self._listener: threading.Thread | None = None
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
@@ -319,11 +322,20 @@ class EventBus:
             for one in events:
                 self.deliver(one)
             return
-        # Every process, this one included, receives these through its listener thread.
-        with self._redis().pipeline(transaction=False) as pipe:
-            for one in events:
-                pipe.publish(self.channel, one.to_json())
-            pipe.execute()
+        # While Redis is down, skip publishing for a while rather than make every commit wait
+        # for a connection timeout; live feeds miss those events, the timeline keeps them.
+        if time.monotonic() < self._publish_paused_until:
+            log.debug("Redis unavailable; %d event(s) not broadcast", len(events))
+            return
+        try:
+            # Every process, this one included, receives these through its listener thread.
+            with self._redis().pipeline(transaction=False) as pipe:
+                for one in events:
+                    pipe.publish(self.channel, one.to_json())
+                pipe.execute()
+        except redis.RedisError:
+            self._publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+            raise
 
     def deliver(self, event: EventOut) -> None:
         """Run this process's broadcast handlers."""

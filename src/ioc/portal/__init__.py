@@ -1,4 +1,5 @@
-"""The citizen portal: its shell and home page (the citizen app grows here)."""
+"""The citizen portal: its shell and home page. Field reports, notices and the rest of the
+citizen app add their own navigation entries from their modules."""
 
 from __future__ import annotations
 
@@ -11,12 +12,7 @@ def _build() -> Module:
     return Module(
         name="portal",
         routers=(pages.router,),
-        nav=(
-            NavEntry("portal", "Home", "/", None, "home", 0),
-            NavEntry("portal", "Report a problem", "/reports/new", None, "flag", 10),
-            NavEntry("portal", "My reports", "/me/reports", "portal.account", "list", 20),
-            NavEntry("portal", "Notices", "/notices", None, "bell", 30),
-        ),
+        nav=(NavEntry("portal", "Home", "/", None, "home", 0),),
         permissions=(
             PermissionSpec(
                 "portal.account",

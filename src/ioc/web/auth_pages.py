@@ -86,8 +86,8 @@ def signin(
         ip=ip,
         user_agent=request.headers.get("user-agent"),
     )
-    response = redirect(request, safe_next(next, home_url(actor)))
-    response.set_cookie(
+    redirect_response = redirect(request, safe_next(next, home_url(actor)))
+    redirect_response.set_cookie(
         SESSION_COOKIE,
         token,
         httponly=True,
@@ -95,7 +95,7 @@ def signin(
         secure=settings.secure_cookies,
         max_age=settings.session_days * 86400,
     )
-    return response
+    return redirect_response
 
 
 def _record_failure(

@@ -65,10 +65,16 @@ def db_session(request: Request) -> Iterator[Session]:
 
             with database.session() as other:
                 for d in denials:
-                    audit.log(other, "permission.denied", actor_id=d.user_id,
-                              actor_label=d.label, subject_type=d.subject_type,
-                              subject_id=d.subject_id, ip=client_ip(request),
-                              detail={"permission": d.permission})
+                    audit.log(
+                        other,
+                        "permission.denied",
+                        actor_id=d.user_id,
+                        actor_label=d.label,
+                        subject_type=d.subject_type,
+                        subject_id=d.subject_id,
+                        ip=client_ip(request),
+                        detail={"permission": d.permission},
+                    )
             denials.clear()
 
 

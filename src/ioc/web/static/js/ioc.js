@@ -66,6 +66,8 @@
     });
     var meta = document.querySelector('meta[name="theme-color"]');
     if (meta) meta.setAttribute('content', theme === 'dark' ? '#070e18' : '#0d2c4f');
+    var scheme = document.querySelector('meta[name="color-scheme"]');
+    if (scheme) scheme.setAttribute('content', theme);
     if (persist) {
       try {
         window.localStorage.setItem(THEME_KEY, theme);
