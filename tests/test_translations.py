@@ -50,7 +50,9 @@ def _message_ids() -> dict[str, str]:
                 args = args[2:3]
             elif name == "translate" or name == "FieldError":
                 args = args[1:2]
-            for arg in args[:1]:
+            if name == "NavEntry":
+                args = args + [k.value for k in node.keywords if k.arg == "hint"]
+            for arg in args[:2] if name == "NavEntry" else args[:1]:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
                     found.setdefault(arg.value, f"{path.relative_to(SRC)}:{node.lineno}")
     for path in SRC.rglob("*.html"):

@@ -60,3 +60,35 @@ def test_administrator_lands_on_administration(
     page.goto("/admin/users")
     expect(page.get_by_text("quantri@demo.ioc.vn")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "admin-users-1440.png"))
+
+
+AXE = Path(__file__).resolve().parents[2] / "src/ioc/web/static/vendor/test/axe.min.js"
+
+
+def _serious_axe_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_main_pages_pass_axe(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    # bypass_csp: the page's policy rightly forbids injected scripts; axe is the test's own.
+    context = browser.new_context(
+        base_url=live_server, bypass_csp=True, viewport={"width": 1366, "height": 900}
+    )
+    page = context.new_page()
+    problems: dict[str, list[str]] = {}
+    for path in ("/", "/signin", "/directory"):
+        page.goto(path)
+        problems[path] = _serious_axe_violations(page)
+    _sign_in(page, "quantri@demo.ioc.vn")
+    for path in ("/admin", "/admin/users", "/admin/agencies/SXD", "/console"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        problems[path] = _serious_axe_violations(page)
+    context.close()
+    assert {p: v for p, v in problems.items() if v} == {}

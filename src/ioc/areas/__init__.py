@@ -22,6 +22,15 @@ def _build() -> Module:
         routers=(geo_routes.router, pages.router, public_pages.router, api.router),
         nav=(
             NavEntry("portal", "Agency directory", "/directory", None, "building", 40),
+            NavEntry(
+                "portal-home",
+                "Agency directory",
+                "/directory",
+                None,
+                "building",
+                40,
+                hint="Hotlines of the province's agencies and your commune",
+            ),
             NavEntry("admin", "Agencies", "/admin/agencies", "agencies.manage", "building", 20),
             NavEntry("admin", "Communes and wards", "/admin/areas", "agencies.manage", "map", 30),
         ),

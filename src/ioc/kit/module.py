@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 class NavEntry:
     """A link in a face's navigation, shown to actors holding ``permission``."""
 
-    face: str  # "portal", "console" or "admin"
+    face: str  # "portal", "console", "admin", or "portal-home" (the home page's big actions)
     label: str  # English message id, translated when shown
     url: str
     permission: str | None = None
     icon: str = ""
     order: int = 100
+    hint: str = ""  # a short line under the label, where the face shows one (portal home)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class NavItem:
     url: str
     icon: str
     active: bool
+    hint: str = ""
 
 
 class ActorView:
@@ -83,7 +84,11 @@ def nav_for(request: Request, face: str, actor: Actor, _: Any) -> list[NavItem]:
         active = path == entry.url or (
             entry.url not in ("/", "/console", "/admin") and path.startswith(entry.url)
         )
-        items.append(NavItem(_(entry.label), entry.url, entry.icon, active))
+        items.append(
+            NavItem(
+                _(entry.label), entry.url, entry.icon, active, _(entry.hint) if entry.hint else ""
+            )
+        )
     return items
 
 
