@@ -63,3 +63,11 @@ def test_secret_key_is_generated_once_into_the_data_directory(tmp_path: Path) ->
 def test_openapi_document_is_served(client: TestClient) -> None:
     doc = client.get("/api/openapi.json").json()
     assert "/api/v1/areas" in doc["paths"]
+
+
+def test_readme_lists_every_setting() -> None:
+    from ioc.config import describe_settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name, _, _ in describe_settings() if f"`{name}`" not in readme]
+    assert missing == [], "run `ioc config` and paste the table into the README"

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "",
         description=(
-            "redis://host:6379/0 turns on cross-process event fan-out and shared rate limits."
+            "redis://host:6379/0 turns on cross-process event fan-out (live feeds in every "
+            "process)."
         ),
     )
     base_url: str = Field(
@@ -142,7 +143,7 @@ def describe_settings() -> list[tuple[str, str, str]]:
         rows.append(
             (
                 f"IOC_{name.upper()}",
-                "" if default is None else str(default),
+                str(default) if default not in (None, "") else "(empty)",
                 field.description or "",
             )
         )
