@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -18,8 +19,9 @@ from sqlalchemy import text
 from ioc import migrate
 from ioc.config import Settings
 from ioc.db import Database
-from ioc.kit import audit, events, jobs, notify
+from ioc.kit import audit, auth, events, jobs, notify
 from ioc.kit import permissions as perms
+from ioc.kit.module import JobSpec
 from ioc.modules import define_permissions
 from ioc.web import error_pages
 from ioc.web.deps import Denial, csrf_protect, pending_denials
@@ -66,6 +68,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # The kit's own periodic work: at-least-once event handling and the notification outbox.
     registry.register(events.redelivery_job())
     registry.register(notify.delivery_job(notify.channels_from_settings(settings)))
+    registry.register(
+        JobSpec(
+            "kit.auth.purge",
+            auth.purge_expired,
+            timedelta(hours=1),
+            "Remove ended sessions and old sign-in attempts",
+        )
+    )
     for module in modules:
         for spec in module.jobs:
             registry.register(spec)

@@ -378,3 +378,12 @@ def revoke_api_token(session: Session, token_id: int) -> None:
 
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
+
+
+def purge_expired(session: Session, *, now: datetime | None = None) -> int:
+    """Remove ended sessions and sign-in attempts older than 30 days: they are personal data
+    (addresses, browsers) with no use once the limit window and the sessions have passed."""
+    now = now or utcnow()
+    ended = session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    old = session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=30)))
+    return int(getattr(ended, "rowcount", 0) or 0) + int(getattr(old, "rowcount", 0) or 0)
