@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,14 @@ from appserver import (
 from loadgen import LOOPBACK, BenchError, WrkResult, ensure_wrk, post_script, run_wrk
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-DRAIN_TIMEOUT_S = 60.0
+DRAIN_TIMEOUT_S = 90.0
+STALL_S = 2.0
 
 __all__ = [
     "DEMO_PASSWORD",
     "LOOPBACK",
     "BenchError",
+    "CpuMeter",
     "Environment",
     "Route",
     "RouteFigures",
@@ -103,6 +105,8 @@ class RouteFigures:
     ratio: float = 0.0
     spread: float = 0.0  # (max - min) / median of req/s over the repeats
     preflight: str = ""
+    drain_s: list[float] = field(default_factory=list)  # per run: wait for an answer after it
+    stalls: int = 0  # runs after which the server took longer than STALL_S to answer
 
 
 def median_of(values: Sequence[float]) -> float:
@@ -110,8 +114,8 @@ def median_of(values: Sequence[float]) -> float:
 
 
 def _preflight(server: Server, route: Route, cookie: str | None) -> str:
-    """One request outside the load: the route must answer as expected (a 303 to /signin or a
-    500 would otherwise be counted by wrk as a fast success). Also warms caches and templates."""
+    """One request outside the load: the route must answer as expected (wrk would count a 303
+    to /signin as a fast success, and a 500 only as non-2xx). Also warms caches and templates."""
     if route.script is not None:
         return "not checked (Lua script)"
     headers = {"Cookie": cookie} if cookie else {}
@@ -130,12 +134,21 @@ def _preflight(server: Server, route: Route, cookie: str | None) -> str:
     return note
 
 
-def _drain(server: Server, path: str) -> None:
+def _drain(server: Server, path: str) -> float:
     """Wait until the requests wrk left queued are done, so that they do not eat into the next
-    run: a sync route's request waits behind them in the same thread pool."""
+    run (a sync route's request waits behind them in the same thread pool); return how long
+    the server took to answer. Longer than STALL_S means it had stopped answering."""
     time.sleep(0.2)
-    with httpx.Client(timeout=DRAIN_TIMEOUT_S) as client:
-        client.get(server.url(path))
+    started = time.perf_counter()
+    try:
+        with httpx.Client(timeout=DRAIN_TIMEOUT_S) as client:
+            client.get(server.url(path))
+    except httpx.HTTPError as error:
+        raise BenchError(
+            f"The server did not answer {path} within {DRAIN_TIMEOUT_S:.0f} s after the load "
+            f"({type(error).__name__}): it is stuck.\n{server.log_tail()}"
+        ) from error
+    return time.perf_counter() - started
 
 
 def measure_routes(
@@ -169,6 +182,7 @@ def measure_routes(
     if ceiling.name in failed:
         raise BenchError(f"The ceiling {ceiling.path} failed: {failed[ceiling.name]}")
     runs: dict[str, list[WrkResult]] = {r.name: [] for r in ordered}
+    drains: dict[str, list[float]] = {r.name: [] for r in ordered}
     for round_ in range(1, repeat + 1):
         for route in ordered:
             if route.name in failed:
@@ -183,12 +197,18 @@ def measure_routes(
                 script=route.script,
             )
             runs[route.name].append(result)
-            _drain(server, ceiling.path)
+            drained = _drain(server, ceiling.path)
+            drains[route.name].append(drained)
             progress(
                 f"  [{round_}/{repeat}] {route.name:<10} {result.requests_per_s:>9.0f} req/s"
                 f"  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:7.1f} ms"
                 + (f"  errors {result.errors}" if result.errors else "")
                 + (f"  non-2xx {result.non_2xx}" if result.non_2xx else "")
+                + (
+                    f"  ⚠ STALL: {ceiling.path} answered only {drained:.1f} s after the load"
+                    if drained > STALL_S
+                    else ""
+                )
             )
     figures = []
     for route in ordered:
@@ -206,6 +226,8 @@ def measure_routes(
             non_2xx=sum(r.non_2xx for r in done),
             spread=(max(rps) - min(rps)) / median_of(rps) if rps and median_of(rps) else 0.0,
             preflight=failed.get(route.name, notes.get(route.name, "")),
+            drain_s=drains[route.name],
+            stalls=sum(1 for d in drains[route.name] if d > STALL_S),
         )
         figures.append(figure)
     top = figures[0].requests_per_s
@@ -217,8 +239,9 @@ def measure_routes(
 def routes_table(figures: Sequence[RouteFigures]) -> str:
     """A Markdown table: req/s, latency percentiles and ratio to the ceiling (first row)."""
     lines = [
-        "| route | path | req/s | ± | p50 ms | p90 ms | p99 ms | × ceiling | errors | non-2xx |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| route | path | req/s | ± | p50 ms | p90 ms | p99 ms | × ceiling | errors | non-2xx "
+        "| stalls |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for f in figures:
         if not f.runs:
@@ -227,9 +250,48 @@ def routes_table(figures: Sequence[RouteFigures]) -> str:
         lines.append(
             f"| {f.name} | `{f.path}` | {f.requests_per_s:,.0f} | {f.spread:.0%} "
             f"| {f.p50_ms:.1f} | {f.p90_ms:.1f} | {f.p99_ms:.1f} | {f.ratio:.2f} "
-            f"| {f.errors} | {f.non_2xx} |"
+            f"| {f.errors} | {f.non_2xx} | {f.stalls or ''} |"
         )
     return "\n".join(lines)
+
+
+# --- other work on the machine --------------------------------------------------------------
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat, in USER_HZ ticks)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds of this process and of its children that have ended (servers, wrk, ioc)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class CpuMeter:
+    """How much of the machine other work used while the benchmark ran: on a shared 2-core
+    machine that is what makes two runs differ. PostgreSQL's own processes count as other."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.busy = _machine_busy_s()
+        self.own = _own_cpu_s()
+
+    def read(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.started
+        busy = _machine_busy_s() - self.busy
+        own = _own_cpu_s() - self.own
+        capacity = wall * (os.cpu_count() or 1)
+        others = max(busy - own, 0.0)
+        return {
+            "wall_s": wall,
+            "benchmark_cpu_s": own,
+            "other_cpu_s": others,
+            "other_share": others / capacity if capacity else 0.0,
+        }
 
 
 # --- the record ------------------------------------------------------------------------------

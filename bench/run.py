@@ -11,8 +11,8 @@ Prints figures beside their targets; exits non-zero only when something could no
 from __future__ import annotations
 
 import argparse
-import os
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -20,6 +20,7 @@ from typing import Any
 
 from harness import (
     BenchError,
+    CpuMeter,
     Environment,
     Route,
     RouteFigures,
@@ -140,22 +141,36 @@ def load_section(
     return figures
 
 
+def stall_note(figures: list[RouteFigures]) -> list[str]:
+    stalled = [f for f in figures if f.stalls]
+    if not stalled:
+        return []
+    which = ", ".join(
+        f"{f.name} ({f.stalls} of {len(f.runs)} runs, up to {max(f.drain_s):.0f} s)"
+        for f in stalled
+    )
+    return [
+        "",
+        f"> ⚠ The server stopped answering after the load of {which}; the medians include "
+        "those runs. See bench/README.md, 'Stalls'.",
+    ]
+
+
 def report(record: dict[str, Any], targets: list[Target]) -> str:
     info = record["machine"]
+    cpu = record["cpu"]
+    noisy = cpu["other_share"] > (0.25 if record["db"] == "postgres" else 0.1)
     lines = [
         f"# ioc foundation benchmark · {record['db']} · {info['date']}",
         "",
         f"commit {info['commit'] or '?'} · {info['cpus']} CPUs · Python {info['python']} · "
-        f"load average before {info['load_average'][0]:.2f}, "
-        f"after {record['load_average_after'][0]:.2f} · "
+        f"load average before {info['load_average'][0]:.2f} · "
         + ", ".join(f"{k} {v:.1f} s" for k, v in record["setup_s"].items()),
+        "",
+        f"Other processes used {cpu['other_share']:.0%} of the machine's CPU during the "
+        f"{cpu['wall_s']:.0f} s run ({cpu['other_cpu_s']:.0f} core-seconds; PostgreSQL counts "
+        "as other)." + (" Figures are lower and noisier than on a quiet machine." if noisy else ""),
     ]
-    if max(info["load_average"][0], record["load_average_after"][0]) > 2.5:
-        lines.append("")
-        lines.append(
-            "> Other work was running on this machine (load average above the 2 cores "
-            "wrk and the server share): figures are noisier and lower than usual."
-        )
     if targets:
         lines += ["", "## Targets", "", targets_table(targets)]
     startup = record.get("startup")
@@ -203,6 +218,7 @@ def report(record: dict[str, Any], targets: list[Target]) -> str:
             f"{wrk['duration_s']:g} s × {wrk['repeat']}; medians; ± is the req/s spread)",
             "",
             routes_table(load["routes"]),
+            *stall_note(load["routes"]),
             "",
             f"## Memory of the loaded server: idle {rss['idle']:.0f} MB · after the load "
             f"{rss['after_load']:.0f} MB · peak {rss['peak']:.0f} MB (VmRSS, VmHWM)",
@@ -210,12 +226,18 @@ def report(record: dict[str, Any], targets: list[Target]) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # `kill` and Ctrl+C both unwind through the finally blocks that stop the server.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # `kill` and Ctrl+C both unwind through the finally blocks that stop the server and drop
+    # the database.
+    signal.signal(signal.SIGTERM, _interrupt)
     record: dict[str, Any] = {"benchmark": "foundation", "db": args.db}
     targets: list[Target] = []
+    meter = CpuMeter()
     try:
         if wants_load(args.only):
             ensure_wrk()
@@ -227,13 +249,13 @@ def main(argv: list[str] | None = None) -> int:
                 targets += startup_section(environment, record)
             if wants_load(args.only):
                 load_section(environment, args, record)
-    except BenchError as error:
+    except (BenchError, subprocess.SubprocessError) as error:
         print(f"\nThe benchmark could not run: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nInterrupted; server stopped and data removed.", file=sys.stderr)
         return 130
-    record["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    record["cpu"] = meter.read()
     failed = [f for f in record.get("load", {}).get("routes", []) if not f.runs]
     record["targets"] = [{**asdict(t), "met": t.met} for t in targets]
     path = write_results(f"foundation-{args.db}", record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
@@ -10,8 +11,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -24,7 +26,7 @@ from ioc.kit import permissions as perms
 from ioc.kit.module import JobSpec
 from ioc.modules import define_permissions
 from ioc.web import error_pages
-from ioc.web.deps import Denial, csrf_protect, pending_denials
+from ioc.web.deps import Denial, commit_in_thread, csrf_protect, pending_denials
 from ioc.web.middleware import RequestContextMiddleware
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,20 @@ def _audit_denials(db: Database) -> None:
             )
 
     perms.on_denied(hook)
+
+
+def _commit_sync_routes(router: APIRouter) -> None:
+    """Synchronous routes commit in their own worker thread (see deps.commit_in_thread).
+    Both the endpoint and the dependant are replaced: including a router copies routes from
+    their endpoints."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or inspect.iscoroutinefunction(route.endpoint):
+            continue
+        if getattr(route.endpoint, "__ioc_unit_of_work__", False):
+            continue
+        wrapped = commit_in_thread(route.endpoint)
+        route.endpoint = wrapped
+        object.__setattr__(route.dependant, "call", wrapped)
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -125,10 +141,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _operations_routes(app, db)
     from ioc.web import auth_pages
 
-    app.include_router(auth_pages.router)
-    for module in modules:
-        for router in module.routers:
-            app.include_router(router)
+    for router in (auth_pages.router, *(r for m in modules for r in m.routers)):
+        _commit_sync_routes(router)
+        app.include_router(router)
     return app
 
 

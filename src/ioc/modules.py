@@ -11,10 +11,12 @@ from ioc.kit.module import Module
 MODEL_MODULES = (
     "ioc.kit.models",
     "ioc.areas.models",
+    "ioc.reports.models",
 )
 
 MODULE_PATHS = (
     "ioc.areas",
+    "ioc.reports",
     "ioc.portal",
     "ioc.console",
     "ioc.admin",

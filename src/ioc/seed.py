@@ -78,3 +78,10 @@ def seed_all(db: Database, *, demo: bool, progress: ProgressFn = _quiet) -> None
         seed_modules(session, progress=progress)
         if demo:
             seed_demo_accounts(session)
+    if demo:
+        # Demo records come after the accounts (officers handle the demo reports), each
+        # module in its own unit of work.
+        for module in installed_modules():
+            if module.demo is not None:
+                with db.session() as session:
+                    module.demo(session, progress=progress)

@@ -7,9 +7,9 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.conftest import csrf_from, make_user, sign_in
 
 from ioc.kit import auth
+from tests.conftest import csrf_from, make_user, sign_in
 
 
 def _admin(client: TestClient, session: Session) -> None:

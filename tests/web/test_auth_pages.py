@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import csrf_from, make_user, sign_in
 
 from ioc.kit import auth
 from ioc.kit.audit import AuditEntry
+from tests.conftest import csrf_from, make_user, sign_in
 
 
 @pytest.mark.parametrize(

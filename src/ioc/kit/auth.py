@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -254,7 +255,7 @@ def authenticate(
     if not ok:
         # Hash anyway when the account is unknown, so timing does not reveal which e-mails exist.
         if user is None:
-            verify_password(_DUMMY_HASH, password)
+            verify_password(_dummy_hash(), password)
         session.add(SignInAttempt(at=now, login=login[:254], ip=ip[:64], succeeded=False))
         raise ValidationFailed("The e-mail or password is not right.", field="email")
     assert user is not None
@@ -265,7 +266,11 @@ def authenticate(
     return user
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing costs ~0.25 s and 64 MiB, which start-up
+    # should not pay.
+    return _hasher.hash("not-a-real-password")
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -368,7 +373,11 @@ def verify_api_token(session: Session, raw: str) -> ApiToken | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
     if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # Touched at most every few minutes: many clients share one key, and a write per request
+    # would make them all queue on this one row.
+    if token.last_used_at is None or now - token.last_used_at > SESSION_TOUCH_INTERVAL:
+        token.last_used_at = now
     return token
 
 

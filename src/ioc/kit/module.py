@@ -79,4 +79,5 @@ class Module:
     map_layers: tuple[MapLayer, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     seed: Callable[..., Any] | None = None  # seed(session, *, progress) -> None; idempotent
+    demo: Callable[..., Any] | None = None  # demo data, only for `ioc demo`; idempotent
     seed_after: tuple[str, ...] = ()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from ioc.config import Settings
@@ -19,6 +21,7 @@ from ioc.kit import auth
 from ioc.kit.i18n import normalise_locale
 from ioc.kit.permissions import ANONYMOUS, Actor, Grant
 
+T = TypeVar("T")
 SESSION_COOKIE = "ioc_session"
 ANON_COOKIE = "ioc_anon"
 LANG_COOKIE = "ioc_lang"
@@ -156,10 +159,52 @@ def current_actor(request: Request, session: DbSession) -> Actor:
             if user is not None:
                 actor = auth.actor_for(session, user)
     request.state.actor = actor
+    # Give the connection back now: the route runs in another worker thread, and a request
+    # holding a pooled connection while it waits for a thread can starve the pool (seen under
+    # load: every thread waiting for a connection, every connection waiting for a thread).
+    session.commit()
     return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def commit_in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a synchronous route so that its unit of work commits (or rolls back) in the same
+    worker thread that ran it, before the thread is given back. The dependency's own exit then
+    finds nothing left to do. See ``current_actor`` for why a connection must not outlive its
+    thread."""
+
+    @functools.wraps(endpoint)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            for session in sessions:
+                session.rollback()
+            raise
+        for session in sessions:
+            session.commit()
+        return result
+
+    wrapper.__ioc_unit_of_work__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+async def run_unit_of_work(session: Session, work: Callable[[], T]) -> T:
+    """For async routes: run blocking work in a worker thread and commit in that same thread."""
+
+    def unit() -> T:
+        try:
+            result = work()
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+        return result
+
+    return await run_in_threadpool(unit)
 
 
 def request_locale(request: Request) -> str:

@@ -1,0 +1,211 @@
+"""Administrators' settings of the reports module: categories, their routing rules and their
+deadline policies. Every change is audited and recorded on the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ioc.areas.models import Agency, Area
+from ioc.errors import FieldError, NotFound, ValidationFailed
+from ioc.kit import audit, events
+from ioc.kit.permissions import Actor, require
+from ioc.kit.text import clean_text, fold
+from ioc.reports.models import (
+    CATEGORY_GROUPS,
+    URGENCIES,
+    Category,
+    DeadlinePolicy,
+    RoutingRule,
+)
+
+UNITS = ("hours", "days")
+COMMUNE_TARGET = "commune"
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    urgency: str
+    accept_amount: float
+    accept_unit: str
+    resolve_amount: float
+    resolve_unit: str
+
+
+def list_categories(session: Session, *, include_inactive: bool = True) -> Sequence[Category]:
+    stmt = select(Category).order_by(Category.sort_order, Category.code)
+    if not include_inactive:
+        stmt = stmt.where(Category.is_active.is_(True))
+    return session.scalars(stmt).all()
+
+
+def get_category(session: Session, code: str) -> Category:
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise NotFound("No such category.", field="category")
+    return category
+
+
+def policies_of(session: Session, category: Category) -> dict[str, DeadlinePolicy]:
+    rows = session.scalars(
+        select(DeadlinePolicy).where(DeadlinePolicy.category_id == category.id)
+    ).all()
+    return {row.urgency: row for row in rows}
+
+
+def rules_of(session: Session, category: Category) -> Sequence[RoutingRule]:
+    return session.scalars(
+        select(RoutingRule)
+        .where(RoutingRule.category_id == category.id)
+        .order_by(RoutingRule.area_code.is_not(None), RoutingRule.area_code)
+    ).all()
+
+
+def _valid_target(session: Session, target: str) -> bool:
+    if target == COMMUNE_TARGET:
+        return True
+    return session.scalar(select(Agency.id).where(Agency.code == target)) is not None
+
+
+def update_category(
+    session: Session,
+    actor: Actor,
+    category: Category,
+    *,
+    name_vi: str,
+    name_en: str,
+    group: str,
+    description_vi: str = "",
+    description_en: str = "",
+    keywords: str = "",
+    default_urgency: str = "normal",
+    allow_anonymous: bool = True,
+    is_active: bool = True,
+    default_target: str = "",
+    policies: Sequence[PolicyInput] = (),
+) -> Category:
+    """Change a category with its province-wide routing target and its deadlines in one step;
+    nothing is saved unless every field is valid."""
+    require(actor, "reports.configure")
+    errors: list[FieldError] = []
+    clean: dict[str, str] = {}
+    for name, value, limit, required in (
+        ("name_vi", name_vi, 200, True),
+        ("name_en", name_en, 200, True),
+        ("description_vi", description_vi, 1000, False),
+        ("description_en", description_en, 1000, False),
+        ("keywords", keywords, 500, False),
+    ):
+        try:
+            clean[name] = clean_text(
+                value, field=name, max_length=limit, allow_newlines=False, required=required
+            )
+        except ValidationFailed as error:
+            errors.extend(error.errors)
+    if group not in CATEGORY_GROUPS:
+        errors.append(FieldError("group", "Choose a group."))
+    if default_urgency not in URGENCIES:
+        errors.append(FieldError("default_urgency", "Choose an urgency."))
+    if default_target and not _valid_target(session, default_target):
+        errors.append(FieldError("default_target", "No such agency."))
+    for policy in policies:
+        prefix = f"policy_{policy.urgency}"
+        if policy.urgency not in URGENCIES:
+            errors.append(FieldError(prefix, "Choose an urgency."))
+        for amount, unit, part in (
+            (policy.accept_amount, policy.accept_unit, "accept"),
+            (policy.resolve_amount, policy.resolve_unit, "resolve"),
+        ):
+            if not 0 < amount <= 365 or unit not in UNITS:
+                errors.append(
+                    FieldError(f"{prefix}_{part}", "Enter a time between 0 and 365 hours or days.")
+                )
+    if errors:
+        raise ValidationFailed("Please check the fields marked.", errors=errors)
+
+    category.name_vi, category.name_en = clean["name_vi"], clean["name_en"]
+    category.description_vi, category.description_en = (
+        clean["description_vi"],
+        clean["description_en"],
+    )
+    category.keywords = clean["keywords"]
+    category.group = group
+    category.default_urgency = default_urgency
+    category.allow_anonymous = allow_anonymous
+    category.is_active = is_active
+    category.search_key = fold(f"{category.name_vi} {category.name_en} {category.keywords}")
+    if default_target:
+        rule = session.scalar(
+            select(RoutingRule).where(
+                RoutingRule.category_id == category.id, RoutingRule.area_code.is_(None)
+            )
+        )
+        if rule is None:
+            session.add(RoutingRule(category_id=category.id, area_code=None, target=default_target))
+        else:
+            rule.target = default_target
+    for policy in policies:
+        row = session.scalar(
+            select(DeadlinePolicy).where(
+                DeadlinePolicy.category_id == category.id, DeadlinePolicy.urgency == policy.urgency
+            )
+        )
+        if row is None:
+            row = DeadlinePolicy(category_id=category.id, urgency=policy.urgency)
+            session.add(row)
+        row.accept_amount, row.accept_unit = policy.accept_amount, policy.accept_unit
+        row.resolve_amount, row.resolve_unit = policy.resolve_amount, policy.resolve_unit
+    session.flush()
+    audit.log(
+        session,
+        "reports.category_changed",
+        actor_id=actor.user_id,
+        actor_label=actor.display_name,
+        subject_type="category",
+        subject_id=category.code,
+        detail={"target": default_target, "active": is_active},
+    )
+    events.record(
+        session,
+        "reports.category_changed",
+        subject_type="category",
+        subject_id=category.code,
+        actor_id=actor.user_id,
+        title=category.name_en,
+        visibility="internal",
+    )
+    return category
+
+
+def set_area_rule(
+    session: Session, actor: Actor, category: Category, *, area_code: str, target: str
+) -> RoutingRule | None:
+    """A commune's own rule for a category (empty target removes it)."""
+    require(actor, "reports.configure")
+    if session.get(Area, area_code) is None:
+        raise ValidationFailed("No such commune or ward.", field="area_code")
+    session.execute(
+        delete(RoutingRule).where(
+            RoutingRule.category_id == category.id, RoutingRule.area_code == area_code
+        )
+    )
+    rule = None
+    if target:
+        if not _valid_target(session, target):
+            raise ValidationFailed("No such agency.", field="target")
+        rule = RoutingRule(category_id=category.id, area_code=area_code, target=target)
+        session.add(rule)
+    session.flush()
+    audit.log(
+        session,
+        "reports.routing_changed",
+        actor_id=actor.user_id,
+        actor_label=actor.display_name,
+        subject_type="category",
+        subject_id=category.code,
+        detail={"area": area_code, "target": target},
+    )
+    return rule

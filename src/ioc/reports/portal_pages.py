@@ -1,0 +1,390 @@
+"""The citizen's pages: file a report, follow it, answer the agency, rate and reopen; the
+public list and map of reports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from ioc.areas import service as areas
+from ioc.areas.models import Agency
+from ioc.db import utcnow
+from ioc.errors import IocError, NotFound, ValidationFailed
+from ioc.kit.i18n import translator
+from ioc.kit.permissions import Actor
+from ioc.kit.storage import FileStore
+from ioc.reports import deadlines, duplicates, following, inbox, queries, service
+from ioc.reports import lifecycle as lc
+from ioc.reports.configuration import get_category, list_categories
+from ioc.reports.history import REOPEN_DAYS, is_reporter
+from ioc.reports.intake import submit
+from ioc.reports.models import Category, Report, ReportPhoto
+from ioc.reports.presenters import (
+    GROUP_LABELS,
+    STATUS_LABELS,
+    STATUS_TONES,
+    category_name,
+    status_label,
+    time_left_label,
+)
+from ioc.reports.schemas import MAX_PHOTOS, ReportInput
+from ioc.web.deps import AppSettings, CurrentActor, DbSession, request_locale
+from ioc.web.templating import flash, redirect, render
+
+router = APIRouter(include_in_schema=False)
+PHOTO_READ_LIMIT = 12 * 1024 * 1024
+
+
+def _grouped_categories(categories: list[Category], locale: str, _: Any) -> list[dict[str, Any]]:
+    groups: dict[str, list[Category]] = {}
+    for c in categories:
+        groups.setdefault(c.group, []).append(c)
+    return [
+        {
+            "label": _(GROUP_LABELS.get(g, g)),
+            "items": [
+                {"code": c.code, "name": category_name(c, locale), "search": c.search_key}
+                for c in items
+            ],
+        }
+        for g, items in groups.items()
+    ]
+
+
+def _form(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    locale = request_locale(request)
+    _ = translator(locale)
+    categories = list(list_categories(session, include_inactive=False))
+    return render(
+        request,
+        "reports/new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "groups": _grouped_categories(categories, locale, _),
+            "communes": [(c.code, c.name) for c in areas.communes(session)],
+            "max_photos": MAX_PHOTOS,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/reports/new")
+def new_report(
+    request: Request, session: DbSession, actor: CurrentActor, category: str = ""
+) -> Response:
+    return _form(
+        request,
+        session,
+        actor,
+        {"category_code": category[:60], "idempotency_key": uuid.uuid4().hex},
+        {},
+    )
+
+
+def _float(value: object, field: str, errors: dict[str, str], _: Any) -> float | None:
+    text = str(value or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        errors[field] = _("Enter a number.")
+        return None
+
+
+@router.post("/reports/new")
+async def create_report(
+    request: Request, session: DbSession, actor: CurrentActor, settings: AppSettings
+) -> Response:
+    locale = request_locale(request)
+    _ = translator(locale)
+    form = await request.form()
+    values: dict[str, Any] = {
+        k: str(v)[:4000] for k, v in form.items() if not isinstance(v, UploadFile)
+    }
+    errors: dict[str, str] = {}
+    lat = _float(form.get("lat"), "lat", errors, _)
+    lon = _float(form.get("lon"), "lon", errors, _)
+    photos: list[bytes] = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            photos.append(await upload.read(PHOTO_READ_LIMIT))
+    attributes = {
+        key[10:-1]: str(value)
+        for key, value in form.items()
+        if key.startswith("attribute[") and key.endswith("]") and str(value)
+    }
+    if errors:
+        return _form(request, session, actor, values, errors, 422)
+    try:
+        data = ReportInput(
+            category_code=values.get("category_code", ""),
+            description=values.get("description", ""),
+            lat=lat,
+            lon=lon,
+            address=values.get("address", "")[:300],
+            area_code=values.get("area_code") or None,
+            reporter_name=values.get("reporter_name", "")[:200],
+            reporter_phone=values.get("reporter_phone", "")[:20],
+            reporter_email=values.get("reporter_email", "")[:254],
+            anonymous=values.get("anonymous") == "1",
+            attributes=attributes,
+            idempotency_key=values.get("idempotency_key", "")[:100] or None,
+        )
+    except ValueError:
+        return _form(
+            request,
+            session,
+            actor,
+            values,
+            {"description": _("Please check the fields marked.")},
+            422,
+        )
+    store = FileStore(settings.files_dir)
+
+    def _submit() -> Report:
+        return submit(
+            session,
+            actor,
+            data,
+            channel="web",
+            photos=photos,
+            store=store,
+            max_photo_bytes=settings.max_upload_mb * 1024 * 1024,
+            max_pixels=settings.max_image_pixels,
+        )
+
+    try:
+        report = await run_in_threadpool(_submit)
+    except ValidationFailed as error:
+        session.rollback()
+        fields = {e.field: _(e.message, **e.params) for e in error.errors}
+        return _form(
+            request,
+            session,
+            actor,
+            values,
+            fields or {"description": _(error.message, **error.params)},
+            422,
+        )
+    response = redirect(request, f"/reports/{report.code}")
+    flash(request, response, "Your report {code} has been sent.", code=report.code)
+    return response
+
+
+@router.get("/reports/nearby")
+def nearby(
+    request: Request,
+    session: DbSession,
+    category: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    text: str = "",
+) -> Response:
+    """Open reports of the same kind close by, shown before the citizen sends a duplicate."""
+    found: list[duplicates.NearbyReport] = []
+    if category and lat is not None and lon is not None:
+        try:
+            cat = get_category(session, category[:60])
+            found = duplicates.nearby_open(
+                session, category_id=cat.id, lat=lat, lon=lon, text=text[:500]
+            )
+        except IocError:
+            found = []
+    _ = translator(request_locale(request))
+    return render(
+        request,
+        "reports/_nearby.html",
+        {"found": found, "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()}},
+    )
+
+
+def _load(session: DbSession, code: str) -> Report:
+    report = inbox.get_by_code(session, code[:20])
+    if report.is_hidden:
+        raise NotFound("No such report.")
+    return report
+
+
+@router.get("/reports/{code}")
+def report_page(request: Request, code: str, session: DbSession, actor: CurrentActor) -> Response:
+    locale = request_locale(request)
+    _ = translator(locale)
+    report = _load(session, code)
+    category = session.get(Category, report.category_id)
+    agency = session.get(Agency, report.agency_id) if report.agency_id else None
+    now = utcnow()
+    cal = deadlines.calendar(session)
+    left = deadlines.time_left(cal, report, now) if lc.is_open(report.status) else None
+    photos = session.scalars(
+        select(ReportPhoto).where(
+            ReportPhoto.report_id == report.id, ReportPhoto.is_hidden.is_(False)
+        )
+    ).all()
+    mine = is_reporter(actor, report)
+    reopen_until = report.resolved_at and (now - report.resolved_at).days < REOPEN_DAYS
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "report": report,
+            "category_name": category_name(category, locale),
+            "agency": agency,
+            "status_text": status_label(report.status, _),
+            "status_tone": STATUS_TONES.get(report.status, "neutral"),
+            "due": deadlines.current_due(report) if lc.is_open(report.status) else None,
+            "left_text": time_left_label(left, _),
+            "overdue": deadlines.is_overdue(report, now),
+            "timeline": inbox.timeline(session, actor, report),
+            "photos": photos,
+            "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
+            "mine": mine,
+            "following": following.is_following(session, actor, report),
+            "can_rate": mine and report.status in (lc.RESOLVED, lc.CLOSED) and not report.rating,
+            "can_reopen": mine and report.status == lc.RESOLVED and bool(reopen_until),
+            "can_inform": mine and report.status == lc.WAITING,
+        },
+    )
+
+
+def _reporter_action(request: Request, code: str, message: str, **params: Any) -> Response:
+    response = redirect(request, f"/reports/{code}")
+    flash(request, response, message, **params)
+    return response
+
+
+@router.post("/reports/{code}/follow")
+def follow(request: Request, code: str, session: DbSession, actor: CurrentActor) -> Response:
+    following.follow(session, actor, _load(session, code))
+    return _reporter_action(request, code, "You are following this report.")
+
+
+@router.post("/reports/{code}/info")
+async def provide_info(
+    request: Request, code: str, session: DbSession, actor: CurrentActor
+) -> Response:
+    form = await request.form()
+    report = _load(session, code)
+    text = str(form.get("text", ""))[:4000]
+    await run_in_threadpool(service.provide_info, session, actor, report, text=text)
+    return _reporter_action(request, code, "Thank you: the agency has your information.")
+
+
+@router.post("/reports/{code}/rate")
+async def rate(request: Request, code: str, session: DbSession, actor: CurrentActor) -> Response:
+    form = await request.form()
+    report = _load(session, code)
+    try:
+        rating = int(str(form.get("rating", "0")))
+    except ValueError:
+        rating = 0
+    comment = str(form.get("comment", ""))[:1000]
+    await run_in_threadpool(service.rate, session, actor, report, rating=rating, comment=comment)
+    return _reporter_action(request, code, "Thank you for rating the answer.")
+
+
+@router.post("/reports/{code}/reopen")
+async def reopen(request: Request, code: str, session: DbSession, actor: CurrentActor) -> Response:
+    form = await request.form()
+    report = _load(session, code)
+    reason = str(form.get("reason", ""))[:1000]
+    await run_in_threadpool(service.reopen, session, actor, report, reason=reason)
+    return _reporter_action(request, code, "Reopened: the agency has been told it is not fixed.")
+
+
+@router.get("/reports")
+def public_list(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    status: str = "",
+    category: str = "",
+    area: str = "",
+    page: int = 1,
+) -> Response:
+    locale = request_locale(request)
+    _ = translator(locale)
+    page = max(1, min(page, 1000))
+    statuses = {"open": sorted(lc.OPEN), "resolved": [lc.RESOLVED, lc.CLOSED], "": []}.get(
+        status, []
+    )
+    cats = {c.code: c for c in list_categories(session, include_inactive=False)}
+    f = queries.ReportFilter(
+        statuses=statuses,
+        area_codes=[area] if area else [],
+        category_ids=[cats[category].id] if category in cats else [],
+    )
+    rows = queries.list_reports(session, f, limit=20, offset=(page - 1) * 20)
+    total = queries.count_reports(session, f)
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, (total + 19) // 20),
+            "status": status,
+            "category": category,
+            "area": area,
+            "categories": [(c.code, category_name(c, locale)) for c in cats.values()],
+            "communes": [(c.code, c.name) for c in areas.communes(session)],
+            "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
+            "status_tones": STATUS_TONES,
+            "locale": locale,
+        },
+    )
+
+
+@router.get("/me/reports")
+def my_reports(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    _ = translator(request_locale(request))
+    reports = following.my_reports(session, actor)
+    return render(
+        request,
+        "reports/mine.html",
+        {
+            "reports": reports,
+            "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
+            "status_tones": STATUS_TONES,
+        },
+    )
+
+
+@router.get("/reports/photos/{photo_id}/{size}")
+@router.get("/reports/photos/{photo_id}")
+def photo(
+    photo_id: int,
+    session: DbSession,
+    actor: CurrentActor,
+    settings: AppSettings,
+    size: str = "full",
+) -> Response:
+    """Photos are served through the app, not as static files, so hidden ones stay hidden.
+    They were re-encoded without EXIF/GPS when received."""
+    row = session.get(ReportPhoto, photo_id)
+    if row is None or size not in ("thumb", "full"):
+        raise NotFound("No such photo.")
+    report = session.get(Report, row.report_id)
+    staff = actor.has_role("officer", "agency_head", "operator", "leader", "administrator")
+    if report is None or ((row.is_hidden or report.is_hidden) and not staff):
+        raise NotFound("No such photo.")
+    key = row.thumb_key if size == "thumb" else row.key
+    data = FileStore(settings.files_dir).read(key)
+    return Response(
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
+    )

@@ -1,0 +1,76 @@
+"""How reports read on a page: status words and tones, deadlines in working time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from ioc.reports.models import Category
+
+STATUS_LABELS = {
+    "submitted": "Awaiting acceptance",
+    "accepted": "Accepted",
+    "in_progress": "In progress",
+    "waiting": "Waiting for information",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "closed_unfixed": "Closed without fix",
+    "rejected": "Rejected",
+    "duplicate": "Duplicate",
+    "reopened": "Reopened: not fixed",
+}
+# Colour is never alone: the badge carries the word and an icon (DESIGN.md).
+STATUS_TONES = {
+    "submitted": "info",
+    "accepted": "info",
+    "in_progress": "info",
+    "waiting": "warn",
+    "resolved": "ok",
+    "closed": "ok",
+    "closed_unfixed": "bad",
+    "rejected": "neutral",
+    "duplicate": "neutral",
+    "reopened": "warn",
+}
+GROUP_LABELS = {
+    "roads": "Roads and traffic",
+    "lighting": "Street lighting",
+    "environment": "Environment and waste",
+    "water": "Water",
+    "electricity": "Electricity",
+    "urban": "Urban order and construction",
+    "security": "Security and order",
+    "health": "Health",
+    "education": "Education",
+    "land": "Land",
+    "other": "Other",
+}
+URGENCY_LABELS = {"urgent": "Urgent", "normal": "Normal", "complex": "Complex"}
+WORKING_DAY = timedelta(hours=8)
+
+
+def status_label(status: str, _: Callable[..., str]) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+def category_name(category: Category | None, locale: str) -> str:
+    if category is None:
+        return ""
+    return category.name_en if locale == "en" else category.name_vi
+
+
+def time_left_label(left: timedelta | None, _: Callable[..., str]) -> str:
+    """ "còn 2 ngày làm việc" / "quá hạn 3 giờ làm việc": working time, in the unit a person
+    would use (days once a full working day is left, else hours)."""
+    if left is None:
+        return ""
+    overdue = left < timedelta(0)
+    amount = abs(left)
+    if amount >= WORKING_DAY:
+        days = round(amount / WORKING_DAY, 1)
+        value = f"{days:g}"
+        text = _("{n} working days", n=value) if days != 1 else _("1 working day")
+    else:
+        hours = max(1, round(amount.total_seconds() / 3600))
+        text = _("{n} working hours", n=hours) if hours != 1 else _("1 working hour")
+    return _("{time} overdue", time=text) if overdue else _("{time} left", time=text)
