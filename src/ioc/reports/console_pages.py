@@ -350,16 +350,16 @@ def _run(session: DbSession, actor: Actor, report: Report, action: str, form: An
     elif action == "start":
         service.start(session, actor, report)
     elif action == "request_info":
-        service.request_info(session, actor, report, question=_text(form, "text"))
+        service.request_info(session, actor, report, question=_text(form, "question"))
     elif action == "resolve":
-        service.resolve(session, actor, report, answer=_text(form, "text"))
+        service.resolve(session, actor, report, answer=_text(form, "answer"))
     elif action == "transfer":
         service.transfer(
             session,
             actor,
             report,
             to_agency=areas.get_agency(session, _text(form, "agency", 40)),
-            reason=_text(form, "text", 1000),
+            reason=_text(form, "transfer_reason", 1000),
         )
     elif action == "assign_agency":
         service.assign_agency(
@@ -374,14 +374,20 @@ def _run(session: DbSession, actor: Actor, report: Report, action: str, form: An
             session, actor, report, original=inbox.get_by_code(session, _text(form, "original", 20))
         )
     elif action == "reject":
-        service.reject(session, actor, report, reason=_text(form, "text", 1000))
+        service.reject(session, actor, report, reason=_text(form, "reject_reason", 1000))
     elif action == "close_unfixed":
-        service.close_unfixed(session, actor, report, reason=_text(form, "text", 1000))
+        service.close_unfixed(
+            session, actor, report, reason=_text(form, "close_unfixed_reason", 1000)
+        )
     elif action == "note":
-        service.add_note(session, actor, report, text=_text(form, "text"))
+        service.add_note(session, actor, report, text=_text(form, "note"))
     elif action == "hide":
         service.hide(
-            session, actor, report, reason=_text(form, "text", 1000), hidden=not report.is_hidden
+            session,
+            actor,
+            report,
+            reason=_text(form, "hide_reason", 1000),
+            hidden=not report.is_hidden,
         )
     else:
         raise NotFound("No such action.")
