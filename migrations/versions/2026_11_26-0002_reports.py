@@ -12,7 +12,6 @@ from alembic import op
 
 import ioc.db
 
-
 revision: str = "f591c5bf76f5"
 down_revision: str | None = "633e881762dc"
 branch_labels: str | Sequence[str] | None = None
