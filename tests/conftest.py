@@ -106,9 +106,10 @@ class BoundDatabase(Database):
         self.url = str(engine.url)
         self.engine = engine
         self.sessionmaker = factory
+        self.read_sessionmaker = factory
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = True) -> Iterator[Session]:
         session = self.sessionmaker()
         try:
             yield session

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
 from tests.conftest import make_user, sign_in
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "ioc"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
 from tests.conftest import make_user, sign_in
 
 ROLES = ("anonymous", "citizen", "officer", "agency_head", "operator", "leader", "administrator")

@@ -135,7 +135,7 @@ def demo(reset: bool, no_serve: bool) -> None:
     seed_all(database, demo=True, progress=console_progress)
     database.dispose()
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.\n")
-    click.echo(f"  Open {settings.base_url}/  (Ctrl+C stops)\n")
+    click.echo(f"  Open http://{settings.host}:{settings.port}/  (Ctrl+C stops)\n")
     click.echo(f"  Demo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
         scope = f" · {account.agency}" if account.agency else ""

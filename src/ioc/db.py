@@ -78,7 +78,14 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A writing unit of work takes the write lock at BEGIN (IMMEDIATE) and so waits its
+        # turn under busy_timeout. A deferred transaction that reads first and writes later
+        # fails at once with SQLITE_BUSY_SNAPSHOT when another connection committed in
+        # between: busy_timeout cannot help it (seen in the demo: sign-in beside the jobs).
+        if conn.get_execution_options().get("ioc_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -87,12 +94,17 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # Two makers over one pool: units of work that write, and read-only ones (safe HTTP
+        # methods). The difference matters on SQLite only (see _tune_sqlite).
+        self.sessionmaker = sessionmaker(
+            bind=self.engine.execution_options(ioc_write=True), expire_on_commit=False
+        )
+        self.read_sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, write: bool = True) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on error. Services never commit."""
-        session = self.sessionmaker()
+        session = (self.sessionmaker if write else self.read_sessionmaker)()
         try:
             yield session
             session.commit()

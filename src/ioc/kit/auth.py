@@ -308,7 +308,12 @@ def start_session(
     return token
 
 
-def load_session(session: Session, token: str, *, lifetime: timedelta) -> User | None:
+def load_session(
+    session: Session, token: str, *, lifetime: timedelta, touch: bool = True
+) -> User | None:
+    """The signed-in user, or None. With ``touch`` the session's expiry slides forward (at
+    most every few minutes); callers in a read-only unit of work pass touch=False and call
+    :func:`touch_session` in a writing one."""
     row = session.get(UserSession, _digest(token))
     now = utcnow()
     if row is None or row.expires_at <= now:
@@ -316,13 +321,22 @@ def load_session(session: Session, token: str, *, lifetime: timedelta) -> User |
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
-        session.execute(
-            update(UserSession)
-            .where(UserSession.id == row.id)
-            .values(last_seen_at=now, expires_at=now + lifetime)
-        )
+    if touch and now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        touch_session(session, token, lifetime=lifetime, now=now)
+    elif not touch and now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        session.info["ioc_session_touch"] = token
     return user
+
+
+def touch_session(
+    session: Session, token: str, *, lifetime: timedelta, now: datetime | None = None
+) -> None:
+    now = now or utcnow()
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == _digest(token))
+        .values(last_seen_at=now, expires_at=now + lifetime)
+    )
 
 
 def end_session(session: Session, token: str) -> None:

@@ -27,7 +27,7 @@ from ioc.reports.presenters import (
     category_name,
     time_left_label,
 )
-from ioc.web.deps import CurrentActor, DbSession, client_ip, request_locale
+from ioc.web.deps import CurrentActor, DbSession, Writes, client_ip, request_locale
 from ioc.web.templating import flash, redirect, render
 
 router = APIRouter(prefix="/console/reports", include_in_schema=False)
@@ -202,6 +202,7 @@ def _evaluation(session: DbSession, actor: Actor, period: str, area: str) -> Any
 
 @router.get("/evaluation/agencies.{fmt}")
 def evaluation_export(
+    _w: Writes,
     request: Request,
     fmt: str,
     session: DbSession,
@@ -260,7 +261,12 @@ def evaluation_page(
 
 @router.get("/{code}")
 def report_page(
-    request: Request, code: str, session: DbSession, actor: CurrentActor, show_reporter: int = 0
+    _w: Writes,
+    request: Request,
+    code: str,
+    session: DbSession,
+    actor: CurrentActor,
+    show_reporter: int = 0,
 ) -> Response:
     locale = request_locale(request)
     _ = translator(locale)

@@ -58,8 +58,9 @@ def db_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: committed when the route returns, rolled back if it
     raises. Used with scope="function" so the commit happens before the response is sent."""
     database = get_database(request)
+    write = request.method in UNSAFE_METHODS or getattr(request.state, "writes", False)
     try:
-        with database.session() as session:
+        with database.session(write=write) as session:
             yield session
     finally:
         denials = pending_denials.get()
@@ -82,6 +83,15 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+async def _mark_writing(request: Request) -> None:
+    request.state.writes = True
+
+
+# For the few safe-method routes that write (audited views, exports): declared as the route's
+# FIRST parameter, so the request's unit of work is opened as a writing one.
+Writes = Annotated[None, Depends(_mark_writing)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
@@ -154,15 +164,21 @@ def current_actor(request: Request, session: DbSession) -> Actor:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             user = auth.load_session(
-                session, cookie, lifetime=timedelta(days=settings.session_days)
+                session, cookie, lifetime=timedelta(days=settings.session_days), touch=False
             )
             if user is not None:
                 actor = auth.actor_for(session, user)
     request.state.actor = actor
+    stale = session.info.pop("ioc_session_touch", None)
     # Give the connection back now: the route runs in another worker thread, and a request
     # holding a pooled connection while it waits for a thread can starve the pool (seen under
     # load: every thread waiting for a connection, every connection waiting for a thread).
     session.commit()
+    if stale:
+        # Sliding expiry is a write: done in a short writing unit of work of its own, so that
+        # read-only requests never upgrade their transaction to a write.
+        with get_database(request).session(write=True) as other:
+            auth.touch_session(other, stale, lifetime=timedelta(days=settings.session_days))
     return actor
 
 
