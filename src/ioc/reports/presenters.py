@@ -66,10 +66,10 @@ def time_left_label(left: timedelta | None, _: Callable[..., str]) -> str:
         return ""
     overdue = left < timedelta(0)
     amount = abs(left)
-    if amount >= WORKING_DAY:
-        days = round(amount / WORKING_DAY, 1)
-        value = f"{days:g}"
-        text = _("{n} working days", n=value) if days != 1 else _("1 working day")
+    # Whole days from two working days up, whole hours below: no decimals to read.
+    if amount >= 2 * WORKING_DAY:
+        days = round(amount / WORKING_DAY)
+        text = _("{n} working days", n=days)
     else:
         hours = max(1, round(amount.total_seconds() / 3600))
         text = _("{n} working hours", n=hours) if hours != 1 else _("1 working hour")

@@ -77,19 +77,20 @@ def home_url(actor: Actor) -> str:
 def nav_for(request: Request, face: str, actor: Actor, _: Any) -> list[NavItem]:
     entries: list[NavEntry] = request.app.state.nav.get(face, [])
     path = request.url.path
-    items = []
-    for entry in entries:
-        if entry.permission and not can(actor, entry.permission):
-            continue
-        active = path == entry.url or (
-            entry.url not in ("/", "/console", "/admin") and path.startswith(entry.url)
-        )
-        items.append(
-            NavItem(
-                _(entry.label), entry.url, entry.icon, active, _(entry.hint) if entry.hint else ""
-            )
-        )
-    return items
+    visible = [e for e in entries if not e.permission or can(actor, e.permission)]
+    # The most specific entry that contains the path is the active one (so the evaluation
+    # page lights "Evaluation", not also the inbox it lives under).
+    matches = [
+        e.url
+        for e in visible
+        if path == e.url
+        or (e.url not in ("/", "/console", "/admin") and path.startswith(e.url.rstrip("/") + "/"))
+    ]
+    active_url = max(matches, key=len) if matches else None
+    return [
+        NavItem(_(e.label), e.url, e.icon, e.url == active_url, _(e.hint) if e.hint else "")
+        for e in visible
+    ]
 
 
 def _sign(secret: str, payload: str) -> str:
