@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.kit.module import EventType, Module, NavEntry, PermissionSpec
+from ioc.kit.module import EventType, MapLayer, Module, NavEntry, PermissionSpec
 
 HANDLERS = ("officer", "agency_head", "operator")
 STAFF = ("officer", "agency_head", "operator", "leader", "administrator")
@@ -143,6 +143,20 @@ def _build() -> Module:
         ),
         permissions=PERMISSIONS,
         event_types=EVENT_TYPES,
+        map_layers=(
+            MapLayer(
+                "reports.open",
+                "Open reports",
+                "/reports/map.geojson?status=open",
+                {"color": "#9a3412", "fillColor": "#f97316", "radius": 4},
+            ),
+            MapLayer(
+                "reports.resolved",
+                "Resolved reports",
+                "/reports/map.geojson?status=resolved",
+                {"color": "#166534", "fillColor": "#22c55e", "radius": 4},
+            ),
+        ),
         jobs=jobs.JOBS,
         seed=_seed,
         demo=_demo,

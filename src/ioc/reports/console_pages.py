@@ -3,6 +3,7 @@ actions, and the evaluation of agencies."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,14 @@ from ioc.reports.presenters import (
     category_name,
     time_left_label,
 )
-from ioc.web.deps import CurrentActor, DbSession, Writes, client_ip, request_locale
+from ioc.web.deps import (
+    AppSettings,
+    CurrentActor,
+    DbSession,
+    Writes,
+    client_ip,
+    request_locale,
+)
 from ioc.web.templating import flash, redirect, render
 
 router = APIRouter(prefix="/console/reports", include_in_schema=False)
@@ -166,6 +174,27 @@ async def bulk(request: Request, session: DbSession, actor: CurrentActor) -> Res
         failed=failed,
     )
     return response
+
+
+@router.get("/new")
+def new_call(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """An operator types a hotline call as a report (channel "hotline")."""
+    from ioc.reports.portal_pages import _form
+
+    require(actor, "reports.triage")
+    return _form(
+        request, session, actor, {"idempotency_key": uuid.uuid4().hex}, {}, staff_intake=True
+    )
+
+
+@router.post("/new")
+async def create_from_call(
+    request: Request, session: DbSession, actor: CurrentActor, settings: AppSettings
+) -> Response:
+    from ioc.reports.portal_pages import handle_submission
+
+    require(actor, "reports.triage")
+    return await handle_submission(request, session, actor, settings, channel="hotline")
 
 
 @router.get("/triage")

@@ -16,6 +16,7 @@ from ioc.areas.models import Agency
 from ioc.db import utcnow
 from ioc.errors import NotFound, ValidationFailed
 from ioc.kit import audit
+from ioc.kit.auth import User
 from ioc.kit.permissions import ANONYMOUS, Actor, can, require
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
@@ -179,12 +180,14 @@ def reporter_view(
     )
     if report.anonymous:
         return ReporterIdentity(anonymous=True, user_id=None, name="", phone="", email="")
+    # A signed-in citizen's contact is their account's, unless they gave another one.
+    account = session.get(User, report.reporter_user_id) if report.reporter_user_id else None
     return ReporterIdentity(
         anonymous=False,
         user_id=report.reporter_user_id,
-        name=report.reporter_name,
-        phone=report.reporter_phone,
-        email=report.reporter_email,
+        name=report.reporter_name or (account.full_name if account else ""),
+        phone=report.reporter_phone or ((account.phone or "") if account else ""),
+        email=report.reporter_email or ((account.email or "") if account else ""),
     )
 
 

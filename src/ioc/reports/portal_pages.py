@@ -3,17 +3,21 @@ public list and map of reports."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from ioc.areas import service as areas
 from ioc.areas.models import Agency
+from ioc.config import Settings
 from ioc.db import utcnow
 from ioc.errors import IocError, NotFound, ValidationFailed
 from ioc.kit.i18n import translator
@@ -34,7 +38,7 @@ from ioc.reports.presenters import (
     time_left_label,
 )
 from ioc.reports.schemas import MAX_PHOTOS, ReportInput
-from ioc.web.deps import AppSettings, CurrentActor, DbSession, request_locale
+from ioc.web.deps import AppSettings, CurrentActor, DbSession, request_locale, run_unit_of_work
 from ioc.web.templating import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -64,20 +68,25 @@ def _form(
     values: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    staff_intake: bool = False,
 ) -> Response:
     locale = request_locale(request)
     _ = translator(locale)
     categories = list(list_categories(session, include_inactive=False))
     return render(
         request,
-        "reports/new.html",
+        "reports/console_new.html" if staff_intake else "reports/new.html",
         {
             "values": values,
             "errors": errors,
+            "staff_intake": staff_intake,
+            "form_action": "/console/reports/new" if staff_intake else "/reports/new",
             "groups": _grouped_categories(categories, locale, _),
             "communes": [(c.code, c.name) for c in areas.communes(session)],
             "max_photos": MAX_PHOTOS,
         },
+        face="console" if staff_intake else "portal",
         status_code=status_code,
     )
 
@@ -110,6 +119,14 @@ def _float(value: object, field: str, errors: dict[str, str], _: Any) -> float |
 async def create_report(
     request: Request, session: DbSession, actor: CurrentActor, settings: AppSettings
 ) -> Response:
+    return await handle_submission(request, session, actor, settings, channel="web")
+
+
+async def handle_submission(
+    request: Request, session: Session, actor: Actor, settings: Settings, *, channel: str
+) -> Response:
+    """The form's POST, for the citizen app ("web") and the console's hotline intake."""
+    staff = channel == "hotline"
     locale = request_locale(request)
     _ = translator(locale)
     form = await request.form()
@@ -128,8 +145,12 @@ async def create_report(
         for key, value in form.items()
         if key.startswith("attribute[") and key.endswith("]") and str(value)
     }
+
+    def again(fields: dict[str, str]) -> Response:
+        return _form(request, session, actor, values, fields, 422, staff_intake=staff)
+
     if errors:
-        return _form(request, session, actor, values, errors, 422)
+        return again(errors)
     try:
         data = ReportInput(
             category_code=values.get("category_code", ""),
@@ -146,14 +167,7 @@ async def create_report(
             idempotency_key=values.get("idempotency_key", "")[:100] or None,
         )
     except ValueError:
-        return _form(
-            request,
-            session,
-            actor,
-            values,
-            {"description": _("Please check the fields marked.")},
-            422,
-        )
+        return again({"description": _("Please check the fields marked.")})
     store = FileStore(settings.files_dir)
 
     def _submit() -> Report:
@@ -161,7 +175,7 @@ async def create_report(
             session,
             actor,
             data,
-            channel="web",
+            channel=channel,
             photos=photos,
             store=store,
             max_photo_bytes=settings.max_upload_mb * 1024 * 1024,
@@ -169,19 +183,12 @@ async def create_report(
         )
 
     try:
-        report = await run_in_threadpool(_submit)
+        report = await run_unit_of_work(session, _submit)
     except ValidationFailed as error:
-        session.rollback()
         fields = {e.field: _(e.message, **e.params) for e in error.errors}
-        return _form(
-            request,
-            session,
-            actor,
-            values,
-            fields or {"description": _(error.message, **error.params)},
-            422,
-        )
-    response = redirect(request, f"/reports/{report.code}")
+        return again(fields or {"description": _(error.message, **error.params)})
+    target = f"/console/reports/{report.code}" if staff else f"/reports/{report.code}"
+    response = redirect(request, target)
     flash(request, response, "Your report {code} has been sent.", code=report.code)
     return response
 
@@ -218,6 +225,42 @@ def _load(session: DbSession, code: str) -> Report:
     if report.is_hidden:
         raise NotFound("No such report.")
     return report
+
+
+@router.get("/reports/map.geojson")
+def map_layer(
+    session: DbSession, status: str = "open", category: str = "", area: str = ""
+) -> Response:
+    """Public, moderated reports of the last year as map points (no personal data)."""
+    statuses = {"open": sorted(lc.OPEN), "resolved": [lc.RESOLVED, lc.CLOSED]}.get(status, [])
+    cats = {c.code: c.id for c in list_categories(session, include_inactive=False)}
+    f = queries.ReportFilter(
+        statuses=statuses,
+        area_codes=[area[:10]] if area else [],
+        category_ids=[cats[category]] if category in cats else [],
+        submitted_from=utcnow() - timedelta(days=365),
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(r.report.lon, 5), round(r.report.lat, 5)],
+            },
+            "properties": {
+                "title": f"{r.report.code} · {r.category.name_vi}",
+                "status": r.report.status,
+                "href": f"/reports/{r.report.code}",
+            },
+        }
+        for r in queries.list_reports(session, f, limit=3000)
+        if r.report.lat is not None and r.report.lon is not None
+    ]
+    return Response(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
 
 
 @router.get("/reports/{code}")
