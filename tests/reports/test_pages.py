@@ -187,3 +187,41 @@ def test_only_administrators_edit_categories(client: TestClient, seeded: Session
         },
     )
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+
+
+def test_rejection_outside_competence_leaves_the_766_denominator(seeded: Session) -> None:
+    from datetime import timedelta
+
+    from ioc.db import utcnow
+    from ioc.reports import evaluation, service
+    from ioc.reports.models import ReportAgencyRecord
+    from ioc.reports.schemas import ReportInput
+
+    _catalogue(seeded)
+    officer_user = make_user(seeded, "officer", agency="SXD")
+    from ioc.kit.auth import actor_for
+
+    officer = actor_for(seeded, officer_user)  # type: ignore[arg-type]
+    citizen = actor_for(seeded, make_user(seeded, "citizen"))  # type: ignore[arg-type]
+    report = service.submit(
+        seeded,
+        citizen,
+        ReportInput(
+            category_code="road.pothole",
+            description="Không phải việc của Sở.",
+            lat=21.5942,
+            lon=105.8482,
+        ),
+        channel="web",
+    )
+    service.reject(seeded, officer, report, reason="Thuộc thẩm quyền khác.", not_competent=True)
+    record = seeded.scalars(
+        select(ReportAgencyRecord).where(ReportAgencyRecord.report_id == report.id)
+    ).one()
+    assert record.outcome == "not_competent"
+    now = utcnow()
+    scores = evaluation.evaluate_agencies(
+        seeded, start=now - timedelta(days=1), end=now + timedelta(days=1)
+    )
+    sxd = next(a for a in scores if a.code == "SXD")
+    assert (sxd.received, sxd.rejected_not_competent, sxd.within_competence) == (1, 1, 0)

@@ -409,7 +409,13 @@ def _run(session: DbSession, actor: Actor, report: Report, action: str, form: An
             session, actor, report, original=inbox.get_by_code(session, _text(form, "original", 20))
         )
     elif action == "reject":
-        service.reject(session, actor, report, reason=_text(form, "reject_reason", 1000))
+        service.reject(
+            session,
+            actor,
+            report,
+            reason=_text(form, "reject_reason", 1000),
+            not_competent=_text(form, "not_competent", 5) == "1",
+        )
     elif action == "close_unfixed":
         service.close_unfixed(
             session, actor, report, reason=_text(form, "close_unfixed_reason", 1000)

@@ -266,8 +266,17 @@ def close_unfixed(
 
 
 def reject(
-    session: Session, actor: Actor, report: Report, *, reason: str, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    report: Report,
+    *,
+    reason: str,
+    not_competent: bool = False,
+    now: datetime | None = None,
 ) -> Report:
+    """Refuse a report. ``not_competent``: the matter is outside the agency's competence, so
+    it leaves the denominator of Decision 766's on-time ratio (answered on time ÷ within
+    competence)."""
     now = now or utcnow()
     _handle(session, actor, report)
     reason = _clean(reason, "reason", REASON_MAX)
@@ -282,7 +291,7 @@ def reject(
     )
     report.closed_at = now
     report.paused_at = None
-    end_record(session, report, "rejected", now)
+    end_record(session, report, "not_competent" if not_competent else "rejected", now)
     session.flush()
     return report
 
