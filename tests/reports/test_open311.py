@@ -868,3 +868,29 @@ async def test_an_independent_client_lists_services_files_a_report_and_reads_it_
             ]
             == code
         )
+
+
+def test_raw_utf8_form_body_keeps_vietnamese(client: TestClient, world: World) -> None:
+    # `curl -d` sends the text as raw UTF-8 bytes, not percent-escaped.
+    body = (
+        f"api_key={world.key}&service_code=t.pothole&lat=21.5928&long=105.8442"
+        "&attribute[size]=large&description=Ổ gà lớn giữa đường"
+    ).encode()
+    response = client.post(
+        f"{BASE}/requests.json",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    code = response.json()[0]["service_request_id"]
+    read = client.get(f"{BASE}/requests/{code}.json").json()[0]
+    assert read["description"] == "Ổ gà lớn giữa đường"
+
+
+def test_form_body_that_is_not_utf8_is_a_400(client: TestClient, world: World) -> None:
+    response = client.post(
+        f"{BASE}/requests.json",
+        content=b"description=\xff\xfe",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_errors(response, 400, "json")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -374,7 +375,7 @@ async def create_request(request: Request, session: DbSession, fmt: str) -> Resp
     hop; the short write transaction then runs and commits in one worker thread
     (deps.run_unit_of_work), never holding a pooled connection across threads."""
     form = _format(fmt)
-    data: FormData = await request.form()
+    data = await _read_form(request)
     settings = get_settings(request)
     key = request.headers.get("idempotency-key", "").strip() or None
     ctx = _context(request)
@@ -393,6 +394,21 @@ async def create_request(request: Request, session: DbSession, fmt: str) -> Resp
         return render.respond(form, "service_requests", document)
 
     return await run_unit_of_work(session, work)
+
+
+async def _read_form(request: Request) -> FormData:
+    """The POSTed form, decoded as UTF-8 (the spec's encoding). Clients such as `curl -d` send
+    Vietnamese as raw UTF-8 bytes, not percent-escaped; the generic form parser would read
+    those bytes as Latin-1 and store mojibake."""
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith("application/x-www-form-urlencoded"):
+        return await request.form()
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The request must be encoded in UTF-8.", field="request") from None
+    return FormData(parse_qsl(text, keep_blank_values=True, encoding="utf-8"))
 
 
 def _first(data: FormData, name: str) -> str:
