@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from ioc.config import Settings
 from ioc.errors import FieldError, IocError, NotFound, PermissionDenied, ValidationFailed
@@ -408,7 +408,10 @@ async def _read_form(request: Request) -> FormData:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationFailed("The request must be encoded in UTF-8.", field="request") from None
-    return FormData(parse_qsl(text, keep_blank_values=True, encoding="utf-8"))
+    pairs: list[tuple[str, str | UploadFile]] = list(
+        parse_qsl(text, keep_blank_values=True, encoding="utf-8")
+    )
+    return FormData(pairs)
 
 
 def _first(data: FormData, name: str) -> str:
