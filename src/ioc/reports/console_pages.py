@@ -22,9 +22,12 @@ from ioc.reports import lifecycle as lc
 from ioc.reports.history import target_of
 from ioc.reports.models import Category, Report
 from ioc.reports.presenters import (
+    ACTOR_ROLE_LABELS,
+    CHANNEL_LABELS,
     STATUS_LABELS,
     STATUS_TONES,
     URGENCY_LABELS,
+    attribute_rows,
     category_name,
     time_left_label,
 )
@@ -322,6 +325,9 @@ def report_page(
             "view": view,
             "category_name": category_name(category, locale),
             "urgency": _(URGENCY_LABELS.get(report.urgency, report.urgency)),
+            "channel": _(CHANNEL_LABELS.get(report.channel, report.channel)),
+            "attributes": attribute_rows(category, dict(report.attributes or {}), locale),
+            "role_labels": {k: _(v) for k, v in ACTOR_ROLE_LABELS.items()},
             "status_text": _(STATUS_LABELS.get(report.status, report.status)),
             "status_tone": STATUS_TONES.get(report.status, "neutral"),
             "left_text": time_left_label(timedelta(seconds=view.seconds_left), _)

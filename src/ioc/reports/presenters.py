@@ -45,6 +45,14 @@ GROUP_LABELS = {
     "land": "Land",
     "other": "Other",
 }
+CHANNEL_LABELS = {
+    "app": "Citizen app",
+    "web": "Website",
+    "console": "Operations console",
+    "hotline": "Hotline call",
+    "api": "API",
+    "open311": "Open311",
+}
 URGENCY_LABELS = {"urgent": "Urgent", "normal": "Normal", "complex": "Complex"}
 WORKING_DAY = timedelta(hours=8)
 
@@ -74,3 +82,39 @@ def time_left_label(left: timedelta | None, _: Callable[..., str]) -> str:
         hours = max(1, round(amount.total_seconds() / 3600))
         text = _("{n} working hours", n=hours) if hours != 1 else _("1 working hour")
     return _("{time} overdue", time=text) if overdue else _("{time} left", time=text)
+
+
+ACTOR_ROLE_LABELS = {
+    "public": "Citizen",
+    "citizen": "Citizen",
+    "officer": "Agency officer",
+    "agency_head": "Agency head",
+    "operator": "IOC operator",
+    "leader": "Leader",
+    "administrator": "Administrator",
+    "system": "System",
+}
+
+
+def attribute_rows(
+    category: Category | None, values: dict[str, object], locale: str
+) -> list[tuple[str, str]]:
+    """A report's extra answers with the category's own labels and value names."""
+    if category is None:
+        return [(k, str(v)) for k, v in values.items()]
+    rows = []
+    known = {str(a.get("code")): a for a in category.attributes or []}
+    suffix = "en" if locale == "en" else "vi"
+    for code, value in values.items():
+        spec = known.get(code)
+        if spec is None:
+            rows.append((code, str(value)))
+            continue
+        label = str(spec.get(f"description_{suffix}") or spec.get("description") or code)
+        names = {
+            str(v.get("key")): str(v.get(f"name_{suffix}") or v.get("name") or v.get("key"))
+            for v in spec.get("values") or []
+        }
+        items = value if isinstance(value, list) else [value]
+        rows.append((label, ", ".join(names.get(str(i), str(i)) for i in items)))
+    return rows
