@@ -315,3 +315,47 @@ def signin(base_url: str, email: str, password: str = DEMO_PASSWORD) -> str:
         if answer.status_code >= 400 or not session:
             raise BenchError(f"Sign-in as {email} failed: HTTP {answer.status_code}.")
         return f"ioc_session={session}"
+
+
+@contextlib.contextmanager
+def start_command_server(
+    environment: Environment,
+    args: list[str],
+    port: int,
+    *,
+    ready_path: str = "/readyz",
+    name: str = "command",
+) -> Iterator[Server]:
+    """Start another server (e.g. bench/ceiling_app.py) that listens on 127.0.0.1:`port`, in
+    its own process group, and wait until `ready_path` answers 200; stopped like `ioc serve`."""
+    log_path = environment.data_dir / f"{name}-{port}.log"
+    with log_path.open("wb") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            args,
+            env=environment.env,
+            cwd=environment.data_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    server = Server(process, port, log_path)
+    try:
+        deadline = started + READY_TIMEOUT_S
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                if process.poll() is not None:
+                    raise BenchError(
+                        f"{name} exited with {process.returncode}:\n{server.log_tail()}"
+                    )
+                with contextlib.suppress(httpx.TransportError):
+                    if client.get(server.url(ready_path)).status_code == 200:
+                        server.ready_seconds = time.perf_counter() - started
+                        break
+                if time.perf_counter() > deadline:
+                    raise BenchError(f"{name} not ready after {READY_TIMEOUT_S:.0f} s")
+                time.sleep(READY_POLL_S)
+        yield server
+    finally:
+        server.stop()

@@ -115,6 +115,26 @@ def run_wrk(
     script: Path | None = None,
 ) -> WrkResult:
     """Load `url` (127.0.0.1 only) for `duration` seconds with wrk and return its figures."""
+    return run_wrk_output(
+        url,
+        duration=duration,
+        connections=connections,
+        threads=threads,
+        headers=headers,
+        script=script,
+    )[0]
+
+
+def run_wrk_output(
+    url: str,
+    *,
+    duration: float = 5.0,
+    connections: int = 64,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    script: Path | None = None,
+) -> tuple[WrkResult, str]:
+    """As run_wrk, and wrk's whole stdout too (what a Lua script's done() printed)."""
     if urlsplit(url).hostname not in (LOOPBACK, "localhost"):
         raise BenchError(f"Refusing to load {url}: benchmarks only talk to {LOOPBACK}.")
     seconds = max(1, round(duration))
@@ -129,7 +149,8 @@ def run_wrk(
     )
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse_wrk(done.stdout, url=url, connections=connections, threads=threads)
+    parsed = parse_wrk(done.stdout, url=url, connections=connections, threads=threads)
+    return parsed, done.stdout
 
 
 def _lua_string(data: bytes) -> str:
