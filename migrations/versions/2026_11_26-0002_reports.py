@@ -186,6 +186,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_area_code"), ["area_code"], unique=False)
         batch_op.create_index("ix_reports_category_h3", ["category_id", "h3_cell"], unique=False)
         batch_op.create_index(
+            "ix_reports_category_status_submitted",
+            ["category_id", "status", "submitted_at"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_reports_reporter_user_id"), ["reporter_user_id"], unique=False
         )
         batch_op.create_index(
@@ -342,6 +347,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reports_submitted")
         batch_op.drop_index("ix_reports_status_resolve_due")
         batch_op.drop_index(batch_op.f("ix_reports_reporter_user_id"))
+        batch_op.drop_index("ix_reports_category_status_submitted")
         batch_op.drop_index("ix_reports_category_h3")
         batch_op.drop_index(batch_op.f("ix_reports_area_code"))
         batch_op.drop_index("ix_reports_agency_status")

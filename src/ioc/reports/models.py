@@ -119,6 +119,8 @@ class Report(Base):
         Index("ix_reports_agency_status", "agency_id", "status"),
         Index("ix_reports_status_resolve_due", "status", "resolve_due_at"),
         Index("ix_reports_category_h3", "category_id", "h3_cell"),
+        # Open311 and public lists filter by category and status over a time window.
+        Index("ix_reports_category_status_submitted", "category_id", "status", "submitted_at"),
         Index("ix_reports_submitted", "submitted_at"),
         Index("ix_reports_updated", "updated_at"),
     )
