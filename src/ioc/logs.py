@@ -27,12 +27,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """Readable lines for a person at a terminal, with the structured fields appended."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = {
+            k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")
+        }
+        if {"method", "path", "status"} <= extras.keys():
+            return (
+                f"{line} {extras['method']} {extras['path']} {extras['status']} "
+                f"{extras.get('ms', '')} ms"
+            )
+        return line + "".join(f" {k}={v}" for k, v in extras.items())
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(ConsoleFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
