@@ -19,9 +19,10 @@ the read paths of the reports module look at:
   rest closed (resolved then auto-closed after 7 days), closed without fix, rejected (some as
   not competent), duplicates; deadlines, acceptance and resolution times with ~10% late,
   ratings on ~45% of answers, ~5% reopened, ~5% transferred between agencies;
-- one `report_agency_records` row per agency that held a report (what the scorecard reads) and,
-  sparse on purpose, one `report_updates` row per resolution (what the officer table reads).
-  A real timeline has ~4–6 updates per report; the benchmark notes where that matters.
+- one `report_agency_records` row per agency that held a report (what the scorecard reads, with
+  the resolution columns service.resolve stores: time, officer, working seconds) and,
+  sparse on purpose, one `report_updates` row per resolution (the timeline; the officer table
+  reads the records). A real timeline has ~4–6 updates per report.
 
 Everything is seeded (`--seed`), so two runs with the same N make the same rows.
 """
@@ -44,8 +45,10 @@ from typing import Any
 
 from ioc.kit.geo import h3_cell
 from ioc.kit.text import search_key
+from ioc.kit.workdays import WorkCalendar
 
 CHUNK = 50_000
+CALENDAR = WorkCalendar()  # the office calendar of a freshly seeded database (no overrides)
 LOCAL = timedelta(hours=7)  # Asia/Ho_Chi_Minh has no daylight saving time
 REOPEN_DAYS = 7
 HOUR_WEIGHTS = (
@@ -89,7 +92,10 @@ UPDATE_COLUMNS = (
     "id", "report_id", "at", "actor_id", "actor_role", "kind", "from_status", "to_status",
     "agency_id", "to_agency_id", "public_text", "internal_note", "reason",
 )  # fmt: skip
-RECORD_COLUMNS = ("id", "report_id", "agency_id", "received_at", "left_at", "outcome")
+RECORD_COLUMNS = (
+    "id", "report_id", "agency_id", "received_at", "left_at", "outcome", "resolved_at",
+    "resolver_id", "resolve_working_seconds",
+)  # fmt: skip
 
 Progress = Callable[[str], None]
 
@@ -345,20 +351,39 @@ def _report(
     )  # fmt: skip
     if agency is None:
         return
+    transferred_from: int | None = None
     if rng.random() < 0.05 and len(world.agency_ids) > 1:
         # Transferred in from another agency within a day: counted in both records.
-        first = rng.choice(world.agency_ids)
-        moved = filed + _hours(rng.uniform(1, 20))
-        rows.records.append((next(record_ids), id_, first, fmt(filed), fmt(moved), "transferred"))
-        received = moved
+        transferred_from = rng.choice(world.agency_ids)
+        received = filed + _hours(rng.uniform(1, 20))
     else:
         received = filed
+    officer = rng.choice(FAKE_OFFICERS) if resolved is not None else None
+
+    def worked(since: datetime) -> int | None:
+        # What service.resolve stores (evaluation.record_resolution): working time to resolve.
+        if resolved is None:
+            return None
+        return round(CALENDAR.working_time_between(since, resolved).total_seconds())
+
+    if transferred_from is not None:
+        rows.records.append(
+            (
+                next(record_ids), id_, transferred_from, fmt(filed), fmt(received),
+                "transferred", None, None, worked(filed),
+            )
+        )  # fmt: skip
     left = closed or resolved if outcome else None
-    rows.records.append((next(record_ids), id_, agency, fmt(received), fmt(left), outcome))
+    rows.records.append(
+        (
+            next(record_ids), id_, agency, fmt(received), fmt(left), outcome, fmt(resolved),
+            officer, worked(received),
+        )
+    )  # fmt: skip
     if resolved is not None:
         rows.updates.append(
             (
-                next(ids), id_, fmt(resolved), rng.choice(FAKE_OFFICERS), "officer", "status",
+                next(ids), id_, fmt(resolved), officer, "officer", "status",
                 "in_progress", "resolved", agency, None, answer, "", "",
             )
         )  # fmt: skip

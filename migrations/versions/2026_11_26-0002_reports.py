@@ -214,6 +214,9 @@ def upgrade() -> None:
         sa.Column("received_at", ioc.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("left_at", ioc.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("resolved_at", ioc.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolver_id", sa.Integer(), nullable=True),
+        sa.Column("resolve_working_seconds", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_report_agency_records_agency_id_agencies")
         ),
@@ -232,6 +235,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_report_agency_records_report_id"), ["report_id"], unique=False
         )
+        batch_op.create_index("ix_report_agency_records_received", ["received_at"], unique=False)
+        batch_op.create_index("ix_report_agency_records_resolved", ["resolved_at"], unique=False)
 
     op.create_table(
         "report_followers",
@@ -338,6 +343,8 @@ def downgrade() -> None:
 
     op.drop_table("report_followers")
     with op.batch_alter_table("report_agency_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_agency_records_resolved")
+        batch_op.drop_index("ix_report_agency_records_received")
         batch_op.drop_index(batch_op.f("ix_report_agency_records_report_id"))
         batch_op.drop_index("ix_report_agency_records_agency")
 

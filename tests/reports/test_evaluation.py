@@ -20,21 +20,25 @@ from sqlalchemy.orm import Session
 from ioc.areas.models import Agency
 from ioc.kit import auth
 from ioc.kit.workdays import VIETNAM_TZ, WorkCalendar
+from ioc.reports import service as reports
 from ioc.reports.evaluation import (
     AgencyScore,
     evaluate,
     evaluate_agencies,
     evaluate_officers,
+    record_resolution,
 )
 from ioc.reports.export import HEADERS, NOT_RANKED, agencies_csv, agencies_xlsx
 from ioc.reports.models import Category, Report, ReportAgencyRecord, ReportUpdate
 from ioc.reports.seed import seed_categories
+from tests.reports.conftest import add_rule, agency, communes, make_category, make_report, person
 
 WARD = "05443"  # Phường Phan Đình Phùng
 OTHER_WARD = "05455"  # Phường Quyết Thắng
 START = datetime(2026, 3, 1, tzinfo=VIETNAM_TZ)
 END = datetime(2026, 4, 1, tzinfo=VIETNAM_TZ)
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=VIETNAM_TZ)
+CALENDAR = WorkCalendar(overrides={})
 _numbers = count(1)
 
 
@@ -120,6 +124,8 @@ class Book:
         )
 
     def resolution(self, report: Report, officer: auth.User, when: datetime, agency: str) -> None:
+        """A resolution's timeline row, and what service.resolve stores on the agency records."""
+        record_resolution(self.session, report, resolver_id=officer.id, at=when, calendar=CALENDAR)
         self.session.add(
             ReportUpdate(
                 report_id=report.id,
@@ -471,3 +477,61 @@ def test_xlsx_opens_with_header_formats_and_frozen_row(book: dict[str, object]) 
     assert last.value == '=HYPERLINK("http://x")' and last.data_type == "s"
     assert sheet.column_dimensions["C"].width >= len("Sở Xây dựng")
     assert sheet.max_row == 1 + len(scores)
+
+
+# --- what service.resolve stores for the scorecard -------------------------------------------
+
+
+def test_resolving_stores_the_working_time_and_the_officer(seeded: Session) -> None:
+    """Filed with ward A on Monday 08:00, transferred to ward B at 10:00, resolved Tuesday
+    09:00 (7 working hours at B, 9 since A's receipt), reopened Wednesday 09:00 and resolved
+    again at 11:00 by another officer (17 working hours at B)."""
+    session = seeded
+    category = make_category(session)
+    area_a, area_b = communes(session, 2)
+    add_rule(session, category, "commune")
+    ward_b = agency(session, f"UBND-{area_b.code}")
+    operator, second = person(session, "operator"), person(session, "operator")
+    citizen = person(session, "citizen")
+    r = make_report(session, category, actor=citizen, area=area_a, now=at(2, 8))
+    reports.transfer(session, operator, r, to_agency=ward_b, reason="x", now=at(2, 10))
+    reports.accept(session, operator, r, now=at(2, 11))
+    reports.resolve(session, operator, r, answer="Đã sửa", now=at(3, 9))
+
+    def records() -> list[tuple[int, int | None, datetime | None, int | None]]:
+        rows = session.scalars(
+            select(ReportAgencyRecord)
+            .where(ReportAgencyRecord.report_id == r.id)
+            .order_by(ReportAgencyRecord.id)
+        )
+        return [
+            (x.agency_id, x.resolver_id, x.resolved_at, x.resolve_working_seconds) for x in rows
+        ]
+
+    a_id = records()[0][0]
+    assert records() == [
+        (a_id, None, None, 9 * 3600),
+        (ward_b.id, operator.user_id, at(3, 9), 7 * 3600),
+    ]
+    reports.reopen(session, citizen, r, reason="Vẫn hỏng", now=at(4, 9))
+    # Reopened: no resolution counts, for the agency or the officer.
+    assert evaluate_officers(session, start=START, end=END) == []
+    assert _scores(session)[ward_b.code].resolved == 0
+    reports.resolve(session, second, r, answer="Đã sửa xong", now=at(4, 11))
+    assert records()[1] == (ward_b.id, second.user_id, at(4, 11), 17 * 3600)
+    officers = evaluate_officers(session, start=START, end=END)
+    assert [(o.user_id, o.resolved, o.reopened) for o in officers] == [(second.user_id, 1, 1)]
+    b = _scores(session)[ward_b.code]
+    assert (b.resolved, b.median_hours_to_resolve) == (1, pytest.approx(17))
+
+
+def test_a_record_without_stored_working_time_is_worked_out(book: dict[str, object]) -> None:
+    """Rows written below the service (imports, old data) still count, with the calendar."""
+    session = book["session"]
+    assert isinstance(session, Session)
+    for record in session.scalars(select(ReportAgencyRecord)):
+        record.resolve_working_seconds = None
+    session.flush()
+    sxd = _scores(session)["SXD"]
+    assert sxd.median_hours_to_resolve == pytest.approx(19)
+    assert sxd.mean_hours_to_resolve == pytest.approx(20.4)

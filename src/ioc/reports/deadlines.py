@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ioc.kit.calendar_store import load_overrides
 from ioc.kit.workdays import WorkCalendar
 from ioc.reports import lifecycle as lc
+from ioc.reports import refdata
 from ioc.reports.models import DeadlinePolicy, Report
 
 _CALENDAR_KEY = "ioc.reports.calendar"
@@ -64,12 +65,23 @@ def calendar(session: Session) -> WorkCalendar:
     cached = session.info.get(_CALENDAR_KEY)
     if isinstance(cached, WorkCalendar):
         return cached
-    cal = WorkCalendar(overrides=load_overrides(session))
+    ref = refdata.get(session)
+    cal = ref.calendar if ref is not None else WorkCalendar(overrides=load_overrides(session))
     session.info[_CALENDAR_KEY] = cal
     return cal
 
 
 def policy_for(session: Session, *, category_id: int, urgency: str) -> Policy:
+    ref = refdata.get(session)
+    if ref is not None:
+        # The category's own row beats the province-wide default row.
+        cached = ref.policies.get((category_id, urgency)) or ref.policies.get((None, urgency))
+        if cached is None:
+            return DEFAULT_POLICIES.get(urgency, DEFAULT_POLICIES["normal"])
+        return Policy(
+            Amount(cached.accept_amount, cached.accept_unit),
+            Amount(cached.resolve_amount, cached.resolve_unit),
+        )
     rows = session.scalars(
         select(DeadlinePolicy).where(
             DeadlinePolicy.urgency == urgency,

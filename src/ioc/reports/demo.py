@@ -305,7 +305,7 @@ def seed_demo_reports(
         sims.append(_simulate(world, i, filed, code, sims))
         if (i + 1) % 250 == 0 or i + 1 == count:
             progress("demo reports", i + 1, count)
-    _insert(session, sims, now, progress)
+    _insert(session, sims, now, progress, world.cal)
     return len(sims)
 
 
@@ -870,12 +870,14 @@ def _bulk(model: type[ReportUpdate] | type[ReportAgencyRecord]) -> Any:
     return insert(model).execution_options(render_nulls=True)
 
 
-def _insert(session: Session, sims: list[_Sim], now: datetime, progress: Progress) -> None:
+def _insert(
+    session: Session, sims: list[_Sim], now: datetime, progress: Progress, cal: WorkCalendar
+) -> None:
     """Play each report's steps up to `now`, then write reports, timelines and books."""
     report_rows: list[dict[str, Any]] = []
     plays: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     for sim in sims:
-        report, updates, records = _play(sim, now)
+        report, updates, records = _play(sim, now, cal)
         report_rows.append(report)
         plays.append((updates, records))
     ids: list[int] = []
@@ -915,7 +917,7 @@ _REPORT_STATE = {
 
 
 def _play(
-    sim: _Sim, now: datetime
+    sim: _Sim, now: datetime, cal: WorkCalendar
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     state = dict(_REPORT_STATE)
     updates: list[dict[str, Any]] = []
@@ -931,6 +933,14 @@ def _play(
         if step.ends is not None and records:
             records[-1]["outcome"] = step.ends
             records[-1]["left_at"] = None if step.ends == "reopened" else step.at
+        if step.ends == "resolved" and step.update is not None:
+            # What service.resolve stores (evaluation.record_resolution).
+            for record in records:
+                worked = cal.working_time_between(record["received_at"], step.at)
+                current = record is records[-1]
+                record["resolve_working_seconds"] = round(worked.total_seconds())
+                record["resolved_at"] = step.at if current else None
+                record["resolver_id"] = step.update["actor_id"] if current else None
         if step.opens is not None:
             records.append(
                 {
@@ -938,6 +948,9 @@ def _play(
                     "received_at": step.at,
                     "left_at": None,
                     "outcome": "",
+                    "resolved_at": None,
+                    "resolver_id": None,
+                    "resolve_working_seconds": None,
                 }
             )
     sim.report.update(state)

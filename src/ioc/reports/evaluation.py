@@ -24,8 +24,15 @@ How each figure is counted, per agency, over the agency records (`ReportAgencyRe
 - *Ranking*: only agencies with at least `min_volume` reports within competence are ranked (one
   fast case must not top the table); by the second ratio, then the first, then code.
 
-Everything is computed in Python over one query's rows: a year of one province is a few
-thousand reports, and working time (office hours, holidays) has no SQL form on SQLite.
+How it is computed: the agency table is one GROUP BY query over the records joined to their
+reports, grouped by every flag a figure depends on (outcome, status, accepted on time, resolved
+on time, overdue, rating, reopened), each evaluated once per row in SQL; the few thousand
+groups are then counted in Python by the rules above, with their working seconds to resolve
+(one string per group) for the medians. The working time needs the office calendar, so it is
+stored on the agency records when the report is resolved (`record_resolution`, called by
+service.resolve); a resolved record without it (rows written below the service) is worked out
+with the calendar here. The officer table is one GROUP BY over the records holding the standing
+resolution (time and officer, stored by `record_resolution`). No timestamp comes back to Python.
 """
 
 from __future__ import annotations
@@ -36,16 +43,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ioc.areas.models import Agency
-from ioc.db import utcnow
+from ioc.db import UTCDateTime, utcnow
 from ioc.kit.auth import User
 from ioc.kit.workdays import WorkCalendar
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
-from ioc.reports.models import Report, ReportAgencyRecord, ReportUpdate
+from ioc.reports.models import Report, ReportAgencyRecord
 
 TRANSFERRED = "transferred"
 NOT_COMPETENT = "not_competent"
@@ -110,6 +117,64 @@ class Evaluation:
     officers: list[OfficerScore]
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def default_calendar(session: Session) -> WorkCalendar:
+    return dl.calendar(session)
+
+
+def record_resolution(
+    session: Session,
+    report: Report,
+    *,
+    resolver_id: int | None,
+    at: datetime,
+    calendar: WorkCalendar | None = None,
+) -> None:
+    """Store on the report's agency records what the scorecard needs of its resolution at
+    ``at``: on each record the working time from that agency's receipt, and on the resolving
+    agency's record (the latest one of the report's agency) the time and the officer. A former
+    resolution (the report was reopened, then transferred) is taken off the other records, so
+    that only the standing resolution counts for an officer."""
+    calendar = calendar or default_calendar(session)
+    records = session.scalars(
+        select(ReportAgencyRecord)
+        .where(ReportAgencyRecord.report_id == report.id)
+        .order_by(ReportAgencyRecord.id)
+    ).all()
+    current = next((r for r in reversed(records) if r.agency_id == report.agency_id), None)
+    for record in records:
+        worked = calendar.working_time_between(record.received_at, at)
+        record.resolve_working_seconds = round(worked.total_seconds())
+        record.resolved_at = at if record is current else None
+        record.resolver_id = resolver_id if record is current else None
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(case((condition, 1)))
+
+
+def _on_time_sql(
+    done: InstrumentedAttribute[datetime | None], due: InstrumentedAttribute[datetime | None]
+) -> ColumnElement[bool]:
+    # No deadline set means none was missed.
+    return and_(done.is_not(None), or_(due.is_(None), done <= due))
+
+
+def _overdue_sql(now: datetime) -> ColumnElement[bool]:
+    """`deadlines.is_overdue` for an open report: one definition of overdue for the inbox, the
+    jobs and this table. Compared as instants; while waiting, the clock stands at the pause."""
+    due = dl.current_due_sql()
+    stopped = and_(Report.status == lc.WAITING, Report.paused_at.is_not(None))
+    now_ = literal(now, UTCDateTime())
+    return and_(
+        due.is_not(None),
+        or_(and_(stopped, Report.paused_at > due), and_(~stopped, now_ > due)),
+    )
+
+
 @dataclass
 class _Tally:
     received: int = 0
@@ -127,34 +192,12 @@ class _Tally:
     open: int = 0
     overdue_open: int = 0
     hours: list[float] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
+    ratings: int = 0
+    rating_sum: int = 0
+    unsatisfied: int = 0
     reopened: int = 0
     ever_resolved: int = 0
     late_or_unsatisfied: int = 0
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def _on_time(done: datetime | None, due: datetime | None) -> bool:
-    # No deadline set means none was missed.
-    return done is not None and (due is None or done <= due)
-
-
-@dataclass
-class _Deadlines:
-    """The columns `deadlines.is_overdue` reads, from a query row."""
-
-    status: str
-    accept_due_at: datetime | None
-    resolve_due_at: datetime | None
-    accepted_at: datetime | None
-    paused_at: datetime | None
-
-
-def default_calendar(session: Session) -> WorkCalendar:
-    return dl.calendar(session)
 
 
 def evaluate_agencies(
@@ -170,31 +213,44 @@ def evaluate_agencies(
     """One row per agency that received a report in [start, end): ranked agencies first, in
     rank order, then those below the minimum volume by volume."""
     now = now or utcnow()
-    calendar = calendar or default_calendar(session)
+    rec = ReportAgencyRecord
+    period = [rec.received_at >= start, rec.received_at < end]
+    if area_code is not None:
+        period.append(Report.area_code == area_code)
+    # The records grouped by everything a figure depends on: each row is evaluated once in
+    # SQL, and the few thousand groups are counted in Python by the rules above.
+    keys = (
+        rec.agency_id,
+        rec.outcome,
+        Report.status,
+        Report.accepted_at.is_not(None).label("accepted"),
+        _on_time_sql(Report.accepted_at, Report.accept_due_at).label("accepted_on_time"),
+        Report.resolved_at.is_not(None).label("has_resolved_at"),
+        _on_time_sql(Report.resolved_at, Report.resolve_due_at).label("resolved_on_time"),
+        and_(Report.status.in_(lc.OPEN), _overdue_sql(now)).label("overdue"),
+        Report.rating,
+        (Report.reopen_count != 0).label("reopened"),
+    )
     stmt = (
         select(
-            ReportAgencyRecord.agency_id,
-            ReportAgencyRecord.received_at,
-            ReportAgencyRecord.outcome,
-            Report.status,
-            Report.accept_due_at,
-            Report.accepted_at,
-            Report.resolve_due_at,
-            Report.resolved_at,
-            Report.paused_at,
-            Report.reopen_count,
-            Report.rating,
+            *keys,
+            func.count().label("n"),
+            # The working seconds to resolve, for the medians, in the same pass over the rows.
+            _concat(session, rec.resolve_working_seconds).label("seconds"),
+            func.count(rec.resolve_working_seconds).label("stored"),
         )
-        .join(Report, Report.id == ReportAgencyRecord.report_id)
-        .where(ReportAgencyRecord.received_at >= start, ReportAgencyRecord.received_at < end)
+        .join(Report, Report.id == rec.report_id)
+        .where(*period)
+        .group_by(*keys)
     )
-    if area_code is not None:
-        stmt = stmt.where(Report.area_code == area_code)
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    for row in session.execute(stmt):
-        _count(tallies[row.agency_id], row, now=now, calendar=calendar)
+    unstored = False
+    for group in session.execute(stmt):
+        unstored |= _add(tallies[group.agency_id], group)
     if not tallies:
         return []
+    if unstored:
+        _work_out_hours(session, tallies, period, calendar)
     agencies = {
         a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(list(tallies))))
     }
@@ -202,56 +258,101 @@ def evaluate_agencies(
     return _rank(scores, min_volume)
 
 
-def _count(t: _Tally, row: Any, *, now: datetime, calendar: WorkCalendar) -> None:
-    t.received += 1
-    if row.outcome == TRANSFERRED:
-        t.transferred_out += 1
-        return
-    if row.outcome == NOT_COMPETENT:
-        t.rejected_not_competent += 1
-        return
-    if row.status == lc.DUPLICATE:
-        t.duplicates += 1
-        return
-    t.within += 1
-    if row.accepted_at is not None:
-        t.accepted += 1
-        t.accepted_on_time += _on_time(row.accepted_at, row.accept_due_at)
+def _is_resolved(status: Any, has_resolved_at: Any) -> bool:
+    return status in RESOLVED_STATUSES and bool(has_resolved_at)
+
+
+def _add(t: _Tally, g: Any) -> bool:
+    """Add a group of ``g.n`` alike records; True if some resolved one has no stored working
+    time (to be worked out)."""
+    n = g.n
+    t.received += n
+    if g.outcome == TRANSFERRED:
+        t.transferred_out += n
+        return False
+    if g.outcome == NOT_COMPETENT:
+        t.rejected_not_competent += n
+        return False
+    if g.status == lc.DUPLICATE:
+        t.duplicates += n
+        return False
+    t.within += n
+    if g.accepted:
+        t.accepted += n
+        t.accepted_on_time += n if g.accepted_on_time else 0
     late = False
-    if row.status in RESOLVED_STATUSES and row.resolved_at is not None:
-        t.resolved += 1
-        if _on_time(row.resolved_at, row.resolve_due_at):
-            t.resolved_on_time += 1
+    unstored = False
+    if _is_resolved(g.status, g.has_resolved_at):
+        t.resolved += n
+        if g.resolved_on_time:
+            t.resolved_on_time += n
         else:
-            t.resolved_late += 1
+            t.resolved_late += n
             late = True
-        worked = calendar.working_time_between(row.received_at, row.resolved_at)
-        t.hours.append(worked.total_seconds() / 3600)
-    elif row.status == lc.CLOSED_UNFIXED:
-        t.closed_unfixed += 1
-    elif row.status == lc.REJECTED:
-        t.rejected += 1
-    elif row.status in lc.OPEN:
-        t.open += 1
-        due = _Deadlines(
-            row.status, row.accept_due_at, row.resolve_due_at, row.accepted_at, row.paused_at
-        )
+        if g.seconds:
+            t.hours.extend(int(v) / 3600 for v in g.seconds.split(","))
+        unstored = g.stored < n
+    elif g.status == lc.CLOSED_UNFIXED:
+        t.closed_unfixed += n
+    elif g.status == lc.REJECTED:
+        t.rejected += n
+    elif g.status in lc.OPEN:
+        t.open += n
         # One definition of overdue for the inbox, the jobs and this table.
-        if dl.is_overdue(due, now):
-            t.overdue_open += 1
+        if g.overdue:
+            t.overdue_open += n
             late = True
-    unsatisfied = row.rating is not None and row.rating <= UNSATISFIED_AT_MOST
-    if row.rating is not None:
-        t.ratings.append(row.rating)
-    if row.reopen_count:
-        t.reopened += 1
-    if row.resolved_at is not None or row.reopen_count:
-        t.ever_resolved += 1
-    t.late_or_unsatisfied += late or unsatisfied
+    unsatisfied = g.rating is not None and g.rating <= UNSATISFIED_AT_MOST
+    if g.rating is not None:
+        t.ratings += n
+        t.rating_sum += g.rating * n
+        t.unsatisfied += n if unsatisfied else 0
+    if g.reopened:
+        t.reopened += n
+    if g.has_resolved_at or g.reopened:
+        t.ever_resolved += n
+    t.late_or_unsatisfied += n if late or unsatisfied else 0
+    return unstored
+
+
+def _concat(
+    session: Session, value: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> ColumnElement[str]:
+    """The non-null values of a group as one comma-separated string."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(cast(value, String), ",")
+    return func.group_concat(value, ",")
+
+
+def _work_out_hours(
+    session: Session,
+    tallies: dict[int, _Tally],
+    period: list[ColumnElement[bool]],
+    calendar: WorkCalendar | None,
+) -> None:
+    """The working time to resolve of records resolved without it stored (rows written below
+    the service), worked out with the calendar."""
+    rec = ReportAgencyRecord
+    missing = (
+        select(rec.agency_id, rec.outcome, Report.status, rec.received_at, Report.resolved_at)
+        .join(Report, Report.id == rec.report_id)
+        .where(
+            *period,
+            rec.resolve_working_seconds.is_(None),
+            Report.status.in_(RESOLVED_STATUSES),
+            Report.resolved_at.is_not(None),
+        )
+    )
+    calendar = calendar or default_calendar(session)
+    for row in session.execute(missing):
+        if row.outcome in (TRANSFERRED, NOT_COMPETENT):
+            continue
+        worked = calendar.working_time_between(row.received_at, row.resolved_at)
+        tallies[row.agency_id].hours.append(worked.total_seconds() / 3600)
 
 
 def _score(agency: Agency, t: _Tally) -> AgencyScore:
-    unsatisfied = sum(1 for r in t.ratings if r <= UNSATISFIED_AT_MOST)
+    hours = t.hours
     return AgencyScore(
         agency_id=agency.id,
         code=agency.code,
@@ -270,12 +371,12 @@ def _score(agency: Agency, t: _Tally) -> AgencyScore:
         rejected=t.rejected,
         open=t.open,
         overdue_open=t.overdue_open,
-        median_hours_to_resolve=statistics.median(t.hours) if t.hours else None,
-        mean_hours_to_resolve=statistics.fmean(t.hours) if t.hours else None,
-        ratings=len(t.ratings),
-        rating_mean=statistics.fmean(t.ratings) if t.ratings else None,
-        unsatisfied=unsatisfied,
-        unsatisfied_share=_share(unsatisfied, len(t.ratings)),
+        median_hours_to_resolve=statistics.median(hours) if hours else None,
+        mean_hours_to_resolve=statistics.fmean(hours) if hours else None,
+        ratings=t.ratings,
+        rating_mean=t.rating_sum / t.ratings if t.ratings else None,  # = fmean of the ratings
+        unsatisfied=t.unsatisfied,
+        unsatisfied_share=_share(t.unsatisfied, t.ratings),
         reopened=t.reopened,
         reopen_rate=_share(t.reopened, t.ever_resolved),
         ratio_on_time=_share(t.resolved_on_time, t.within),
@@ -314,36 +415,34 @@ def evaluate_officers(
 ) -> list[OfficerScore]:
     """Per officer: the reports whose standing resolution they gave in [start, end).
 
-    Only the last resolution of a report counts, and only if the report is still resolved or
-    closed: an answer the citizen reopened as not fixed is not a resolution."""
+    Only the last resolution of a report counts (`record_resolution` keeps it on one agency
+    record), and only if the report is still resolved or closed: an answer the citizen
+    reopened as not fixed is not a resolution."""
+    rec = ReportAgencyRecord
     stmt = (
         select(
-            ReportUpdate.report_id,
-            ReportUpdate.at,
-            ReportUpdate.actor_id,
-            ReportUpdate.agency_id,
-            Report.status,
-            Report.resolve_due_at,
-            Report.rating,
-            Report.reopen_count,
+            rec.resolver_id,
+            rec.agency_id,
+            func.count().label("resolved"),
+            _count(_on_time_sql(rec.resolved_at, Report.resolve_due_at)).label("on_time"),
+            _count(Report.reopen_count != 0).label("reopened"),
+            func.count(Report.rating).label("ratings"),
+            func.sum(Report.rating).label("rating_sum"),
         )
-        .join(Report, Report.id == ReportUpdate.report_id)
+        .join(Report, Report.id == rec.report_id)
         .where(
-            ReportUpdate.to_status == "resolved",
-            ReportUpdate.at >= start,
-            ReportUpdate.at < end,
+            rec.resolved_at >= start,
+            rec.resolved_at < end,
+            rec.resolver_id.is_not(None),
+            Report.status.in_(RESOLVED_STATUSES),
         )
-        .order_by(ReportUpdate.report_id, ReportUpdate.at, ReportUpdate.id)
+        .group_by(rec.resolver_id, rec.agency_id)
     )
     if area_code is not None:
         stmt = stmt.where(Report.area_code == area_code)
-    last: dict[int, Any] = {}
-    for row in session.execute(stmt):
-        last[row.report_id] = row
     per_officer: dict[int, list[Any]] = defaultdict(list)
-    for row in last.values():
-        if row.actor_id is not None and row.status in RESOLVED_STATUSES:
-            per_officer[row.actor_id].append(row)
+    for row in session.execute(stmt):
+        per_officer[row.resolver_id].append(row)
     if not per_officer:
         return []
     names = dict(
@@ -351,7 +450,7 @@ def evaluate_officers(
         .tuples()
         .all()
     )
-    agency_ids = {r.agency_id for rows in per_officer.values() for r in rows if r.agency_id}
+    agency_ids = {r.agency_id for rows in per_officer.values() for r in rows}
     codes = dict(
         session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(agency_ids)))
         .tuples()
@@ -359,21 +458,22 @@ def evaluate_officers(
     )
     scores = []
     for user_id, rows in per_officer.items():
-        ratings = [r.rating for r in rows if r.rating is not None]
+        ratings = sum(r.ratings for r in rows)
+        rating_sum = sum(r.rating_sum or 0 for r in rows)
         # An officer may resolve for one agency at a time; the most frequent one is theirs.
         agency_counts: dict[str, int] = defaultdict(int)
         for r in rows:
-            agency_counts[codes.get(r.agency_id, "")] += 1
+            agency_counts[codes.get(r.agency_id, "")] += r.resolved
         scores.append(
             OfficerScore(
                 user_id=user_id,
                 name=names.get(user_id) or f"#{user_id}",
                 agency_code=max(agency_counts, key=lambda c: (agency_counts[c], c)),
-                resolved=len(rows),
-                resolved_on_time=sum(_on_time(r.at, r.resolve_due_at) for r in rows),
-                reopened=sum(1 for r in rows if r.reopen_count),
-                ratings=len(ratings),
-                rating_mean=statistics.fmean(ratings) if ratings else None,
+                resolved=sum(r.resolved for r in rows),
+                resolved_on_time=sum(r.on_time for r in rows),
+                reopened=sum(r.reopened for r in rows),
+                ratings=ratings,
+                rating_mean=rating_sum / ratings if ratings else None,
             )
         )
     return sorted(scores, key=lambda s: (-s.resolved, s.name, s.user_id))

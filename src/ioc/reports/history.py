@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -20,7 +21,7 @@ from ioc.errors import Conflict, ValidationFailed
 from ioc.kit import events
 from ioc.kit.permissions import Actor, Scope, can, require
 from ioc.kit.text import clean_text
-from ioc.reports import EVENT_TYPES
+from ioc.reports import EVENT_TYPES, refdata
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
 from ioc.reports.models import Report, ReportAgencyRecord, ReportUpdate
@@ -90,7 +91,10 @@ def event(
     now: datetime,
     title: str,
     payload: dict[str, Any] | None = None,
+    agency_id: int | EllipsisType | None = ...,
 ) -> events.Event:
+    """Record ``type_`` about ``report``; ``agency_id`` is the report's unless given (intake
+    files the report already routed, but its first event names no agency yet)."""
     spec = _EVENT_DEFAULTS[type_]
     visibility = spec.visibility
     if visibility == "public" and report.is_hidden:
@@ -107,7 +111,7 @@ def event(
         lon=report.lon,
         severity=spec.severity,
         visibility=visibility,
-        agency_id=report.agency_id,
+        agency_id=report.agency_id if isinstance(agency_id, EllipsisType) else agency_id,
         payload={"status": report.status, **(payload or {})},
         occurred_at=now,
     )
@@ -209,7 +213,9 @@ def end_record(session: Session, report: Report, outcome: str, now: datetime) ->
         record.left_at = None if outcome in ("reopened", "") else now
 
 
-def hand_to(session: Session, report: Report, agency: Agency, now: datetime) -> None:
+def hand_to(
+    session: Session, report: Report, agency: Agency | refdata.AgencyRef, now: datetime
+) -> None:
     """The report reaches ``agency``: a fresh accept deadline and a record in its books."""
     report.agency_id = agency.id
     report.assignee_id = None

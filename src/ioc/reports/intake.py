@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ioc.db import utcnow
 from ioc.errors import FieldError, ValidationFailed
@@ -25,14 +27,16 @@ from ioc.kit.permissions import Actor
 from ioc.kit.storage import FileStore, StoredPhoto, store_photo
 from ioc.kit.text import clean_text, search_key
 from ioc.kit.workdays import VIETNAM_TZ
+from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
-from ioc.reports import routing
-from ioc.reports.history import STAFF_CHANNELS, add_update, event, hand_to, require_any, text
+from ioc.reports import refdata, routing
+from ioc.reports.history import STAFF_CHANNELS, add_update, event, require_any, text
 from ioc.reports.models import (
     CHANNELS,
     URGENCIES,
     Category,
     Report,
+    ReportAgencyRecord,
     ReportCounter,
     ReportFollower,
     ReportPhoto,
@@ -58,36 +62,59 @@ def _by_token(session: Session, token: str) -> Report | None:
     return session.scalar(select(Report).where(Report.idempotency_key == token))
 
 
+_COUNTERS = cast(Table, ReportCounter.__table__)
+_REPORTS = cast(Table, Report.__table__)
+# Built once: the statements of every report (Core, on the session's connection).
+_BUMP = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.year == bindparam("y"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
+_SET_CODE = update(_REPORTS).where(_REPORTS.c.id == bindparam("report_id"))
+
+
 def _next_number(session: Session, year: int) -> int:
     """The next public number of ``year``.
 
     Safe under concurrency on both backends because the increment is a single UPDATE of the
-    year's row, and the value is read back afterwards in the same transaction: on PostgreSQL
-    the UPDATE takes the row lock, so a concurrent transaction's UPDATE waits for our commit
-    and then increments the committed value (READ COMMITTED re-checks the updated row); on
-    SQLite the UPDATE takes the database write lock, held to commit. Either way no two
-    transactions can read the same ``last``. A rolled-back submission leaves a gap, never a
-    repeat. The first report of a year inserts the row in a savepoint; losing that race to
-    another transaction is harmless (its row is then there to update)."""
-    bump = (
-        update(ReportCounter)
-        .where(ReportCounter.year == year)
-        .values(last=ReportCounter.last + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], session.execute(bump)).rowcount == 0:
+    year's row that returns the value it wrote: on PostgreSQL the UPDATE takes the row lock, so
+    a concurrent transaction's UPDATE waits for our commit and then increments the committed
+    value (READ COMMITTED re-checks the updated row); on SQLite the UPDATE takes the database
+    write lock, held to commit. Either way no two transactions can get the same ``last``. A
+    rolled-back submission leaves a gap, never a repeat. The first report of a year inserts
+    the row in a savepoint; losing that race to another transaction is harmless (its row is
+    then there to update).
+
+    The row lock lasts until the commit, so :func:`submit` takes the number last of all."""
+    connection = session.connection()
+    row = connection.execute(_BUMP, {"y": year}).first()
+    if row is None:
         try:
             with session.begin_nested():
-                session.execute(insert(ReportCounter).values(year=year, last=0))
+                connection.execute(insert(_COUNTERS).values(year=year, last=0))
         except IntegrityError:
             pass
-        session.execute(bump)
-    return int(
-        session.execute(select(ReportCounter.last).where(ReportCounter.year == year)).scalar_one()
-    )
+        row = connection.execute(_BUMP, {"y": year}).one()
+    return int(row[0])
 
 
-def _attributes(category: Category, raw: dict[str, str | list[str]]) -> dict[str, Any]:
+def _placeholder_code() -> str:
+    # Unique while the report waits for its number, within its own transaction (see submit).
+    return "~" + secrets.token_hex(8)
+
+
+def _category(session: Session, code: str) -> Category | refdata.CategoryRef | None:
+    ref = refdata.get(session)
+    if ref is not None and (cached := ref.categories.get(code)) is not None:
+        return cached
+    # Not cached (or a category created seconds ago in another process): read it.
+    return session.scalar(select(Category).where(Category.code == code))
+
+
+def _attributes(
+    category: Category | refdata.CategoryRef, raw: dict[str, str | list[str]]
+) -> dict[str, Any]:
     """Open311 attributes checked against the category's definitions; unknown ones dropped."""
     errors: list[FieldError] = []
     clean: dict[str, Any] = {}
@@ -140,7 +167,7 @@ def _location(session: Session, data: ReportInput) -> _Location:
     if data.lat is not None and data.lon is not None:
         point = routing.check_inside(data.lat, data.lon, field="location")
         if data.area_code:
-            area_code = routing.check_area(session, data.area_code).code
+            area_code = routing.check_area_code(session, data.area_code)
         else:
             area_code = routing.resolve_area(session, point.lat, point.lon)
         return _Location(point.lat, point.lon, area_code, address)
@@ -148,7 +175,7 @@ def _location(session: Session, data: ReportInput) -> _Location:
         raise ValidationFailed(
             "Mark the place on the map, or give the address and the commune.", field="location"
         )
-    return _Location(None, None, routing.check_area(session, data.area_code).code, address)
+    return _Location(None, None, routing.check_area_code(session, data.area_code), address)
 
 
 T = TypeVar("T")
@@ -172,7 +199,9 @@ class _Reporter:
     anonymous: bool
 
 
-def _reporter(actor: Actor, data: ReportInput, category: Category, channel: str) -> _Reporter:
+def _reporter(
+    actor: Actor, data: ReportInput, category: Category | refdata.CategoryRef, channel: str
+) -> _Reporter:
     errors: list[FieldError] = []
     name = phone = email = ""
     try:
@@ -264,7 +293,7 @@ def submit(
         return existing
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed("At most {max} photos.", field="photos", max=MAX_PHOTOS)
-    category = session.scalar(select(Category).where(Category.code == data.category_code))
+    category = _category(session, data.category_code)
     if category is None or not category.is_active:
         raise ValidationFailed("Choose a category.", field="category")
     urgency = data.urgency or category.default_urgency
@@ -279,7 +308,15 @@ def submit(
         raise ValidationFailed("Please check the fields marked.", errors=errors)
     stored = _store_photos(photos, store, max_photo_bytes, max_pixels)
     agency = routing.route(session, category, place.area_code)
+    # Everything known before the first write: the report reaches its agency (history.hand_to)
+    # in the same INSERT, with its accept deadline.
+    accept_due_at = (
+        None
+        if agency is None
+        else dl.accept_due(session, category_id=category.id, urgency=urgency, start=now)
+    )
     report = Report(
+        code=_placeholder_code(),
         category_id=category.id,
         urgency=urgency,
         description=description,
@@ -290,6 +327,8 @@ def submit(
         area_code=place.area_code,
         address=place.address,
         status=lc.SUBMITTED,
+        agency_id=None if agency is None else agency.id,
+        accept_due_at=accept_due_at,
         channel=channel,
         reporter_user_id=who.user_id,
         reporter_name=who.name,
@@ -303,13 +342,17 @@ def submit(
         search_key=search_key(description, place.address),
     )
     try:
-        with session.begin_nested():
-            year = now.astimezone(VIETNAM_TZ).year
-            report.code = f"PA-{year}-{_next_number(session, year):06d}"
+        if token is None:
             session.add(report)
             session.flush()
+        else:
+            # Added inside: begin_nested flushes what is pending before its SAVEPOINT.
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
     except IntegrityError:
-        # Two submissions with one key at once: the unique key let the other one win.
+        # Two submissions with one key at once: the unique key let the other one win. It
+        # failed before taking a number, so the sequence has no gap.
         first = _by_token(session, token) if token else None
         _delete_photos(store, stored)
         if first is None:
@@ -329,6 +372,15 @@ def submit(
     if who.user_id is not None:
         session.add(ReportFollower(report_id=report.id, user_id=who.user_id, since=now))
     add_update(session, report, actor, "status", at=now, to_status=lc.SUBMITTED, agency_id=None)
+    if agency is not None:
+        session.add(ReportAgencyRecord(report_id=report.id, agency_id=agency.id, received_at=now))
+    session.flush()
+    # The public number last: on PostgreSQL the counter's row lock is held from here to the
+    # commit, so only the statements that need the number come after it.
+    year = now.astimezone(VIETNAM_TZ).year
+    code = f"PA-{year}-{_next_number(session, year):06d}"
+    session.connection().execute(_SET_CODE, {"report_id": report.id, "code": code})
+    set_committed_value(report, "code", code)
     event(
         session,
         report,
@@ -337,9 +389,9 @@ def submit(
         now=now,
         title=f"Report {report.code} filed",
         payload={"channel": channel},
+        agency_id=None,
     )
     if agency is not None:
-        hand_to(session, report, agency, now)
         event(
             session,
             report,
@@ -349,5 +401,4 @@ def submit(
             title=f"Report {report.code} routed to {agency.code}",
             payload={"agency": agency.code, "by": "rule"},
         )
-    session.flush()
     return report

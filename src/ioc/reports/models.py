@@ -210,10 +210,23 @@ class ReportUpdate(Base):
 
 
 class ReportAgencyRecord(Base):
-    """Each agency that held a report, so a transfer counts in both agencies' records."""
+    """Each agency that held a report, so a transfer counts in both agencies' records.
+
+    The resolution columns are written when the report is resolved (service.resolve), so that
+    the scorecard (evaluation.py) is a few SQL aggregates: ``resolve_working_seconds`` is the
+    working time from this agency's receipt to the report's resolution (office calendar, on
+    every record of the report); ``resolved_at`` and ``resolver_id`` mark the standing
+    resolution and are kept on the resolving agency's record only. A reopened report keeps
+    them until it is resolved again: the scorecard counts them only while the report is
+    resolved or closed."""
 
     __tablename__ = "report_agency_records"
-    __table_args__ = (Index("ix_report_agency_records_agency", "agency_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_report_agency_records_agency", "agency_id", "received_at"),
+        # The scorecard reads a period over all agencies, the officer table by resolution time.
+        Index("ix_report_agency_records_received", "received_at"),
+        Index("ix_report_agency_records_resolved", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
@@ -221,6 +234,9 @@ class ReportAgencyRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(20), default="")  # transferred | resolved | ...
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolver_id: Mapped[int | None] = mapped_column(Integer)  # the officer (users.id)
+    resolve_working_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReportFollower(Base):

@@ -22,6 +22,7 @@ from ioc.errors import Conflict, NotFound, ValidationFailed
 from ioc.kit.permissions import Actor, can, require
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
+from ioc.reports.evaluation import record_resolution
 from ioc.reports.history import (
     REOPEN_DAYS,
     ReportTarget,
@@ -237,6 +238,10 @@ def resolve(
     report.public_answer = answer
     report.resolved_at = now
     end_record(session, report, "resolved", now)
+    # The scorecard's working time to resolve and the officer, worked out once, here. A reopen
+    # leaves them: the scorecard counts them only while the report is resolved or closed, and
+    # the next resolution writes them again.
+    record_resolution(session, report, resolver_id=actor.user_id, at=now)
     session.flush()
     return report
 
