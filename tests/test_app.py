@@ -71,3 +71,9 @@ def test_readme_lists_every_setting() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [name for name, _, _ in describe_settings() if f"`{name}`" not in readme]
     assert missing == [], "run `ioc config` and paste the table into the README"
+
+
+def test_nul_in_a_query_or_path_is_dropped_not_a_500(client: TestClient) -> None:
+    response = client.get("/api/v1/reports", params={"category": "road\x00pothole"})
+    assert response.status_code == 200
+    assert client.get("/api/v1/reports/PA-2026%00-1").status_code == 404

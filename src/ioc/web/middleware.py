@@ -49,6 +49,14 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        # NUL characters are never meaningful in a path or query here, and PostgreSQL refuses
+        # them in text: drop them at the door rather than fail deep in a query.
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            scope["query_string"] = query.replace(b"%00", b"").replace(b"\x00", b"")
+        if "\x00" in scope["path"]:
+            scope["path"] = scope["path"].replace("\x00", "")
+            scope["raw_path"] = scope["path"].encode()
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
         status_holder: dict[str, Any] = {"status": 500}
