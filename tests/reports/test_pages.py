@@ -225,3 +225,49 @@ def test_rejection_outside_competence_leaves_the_766_denominator(seeded: Session
     )
     sxd = next(a for a in scores if a.code == "SXD")
     assert (sxd.received, sxd.rejected_not_competent, sxd.within_competence) == (1, 1, 0)
+
+
+def test_operator_hides_a_photo_from_the_public(
+    client: TestClient, seeded: Session, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from ioc.reports.models import ReportPhoto
+
+    _catalogue(seeded)
+    citizen = make_user(seeded, "citizen")
+    sign_in(client, citizen.email)  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buffer, "JPEG")
+    form = client.get("/reports/new")
+    sent = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "category_code": "road.pothole",
+            "description": "Ổ gà có ảnh.",
+            **POINT,
+        },
+        files={"photos": ("a.jpg", buffer.getvalue(), "image/jpeg")},
+    )
+    code = sent.headers["location"].rsplit("/", 1)[-1]
+    photo = seeded.scalars(select(ReportPhoto).join(Report).where(Report.code == code)).one()
+    assert client.get(f"/reports/photos/{photo.id}/thumb").status_code == 200
+
+    operator = make_user(seeded, "operator")
+    client.post("/signout", data={"csrf_token": csrf_from(client.get("/").text)})
+    sign_in(client, operator.email)  # type: ignore[attr-defined]
+    page = client.get(f"/console/reports/{code}")
+    client.post(
+        f"/console/reports/{code}/act",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "action": "hide_photo",
+            "photo_id": str(photo.id),
+        },
+    )
+    client.post("/signout", data={"csrf_token": csrf_from(client.get("/console").text)})
+    assert client.get(f"/reports/photos/{photo.id}/thumb").status_code == 404
+    assert f"/reports/photos/{photo.id}/thumb" not in client.get(f"/reports/{code}").text

@@ -20,7 +20,7 @@ from ioc.kit.permissions import Actor, can, require
 from ioc.reports import deadlines, inbox, service
 from ioc.reports import lifecycle as lc
 from ioc.reports.history import target_of
-from ioc.reports.models import Category, Report
+from ioc.reports.models import Category, Report, ReportPhoto
 from ioc.reports.presenters import (
     ACTOR_ROLE_LABELS,
     CHANNEL_LABELS,
@@ -428,6 +428,18 @@ def _run(session: DbSession, actor: Actor, report: Report, action: str, form: An
         )
     elif action == "note":
         service.add_note(session, actor, report, text=_text(form, "note"))
+    elif action == "hide_photo":
+        photo = session.get(ReportPhoto, int(_text(form, "photo_id", 20) or 0))
+        if photo is None:
+            raise NotFound("No such photo.")
+        service.hide(
+            session,
+            actor,
+            report,
+            reason=_text(form, "photo_reason", 1000) or "Hidden by a moderator.",
+            photo=photo,
+            hidden=not photo.is_hidden,
+        )
     elif action == "hide":
         service.hide(
             session,
