@@ -76,7 +76,7 @@ def _form(
     categories = list(list_categories(session, include_inactive=False))
     return render(
         request,
-        "reports/console_new.html" if staff_intake else "reports/new.html",
+        "reports/new.html",
         {
             "values": values,
             "errors": errors,
