@@ -12,11 +12,20 @@ MODEL_MODULES = (
     "ioc.kit.models",
     "ioc.areas.models",
     "ioc.reports.models",
+    "ioc.portal.models",
+    "ioc.notices.models",
+    "ioc.indicators.models",
+    "ioc.alerts.models",
+    "ioc.briefings.models",
 )
 
 MODULE_PATHS = (
     "ioc.areas",
     "ioc.reports",
+    "ioc.notices",
+    "ioc.indicators",
+    "ioc.alerts",
+    "ioc.briefings",
     "ioc.portal",
     "ioc.console",
     "ioc.admin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,6 +45,19 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     return env
+
+
+# Modules add to every page of a face (an alert banner, an unread-notifications count) by
+# registering a provider: provider(request, actor, face) -> dict merged into the context.
+# A provider that needs the database opens its own short read session from request.app.state.db
+# and must be cheap (it runs on every page of its face).
+PageContextProvider = Callable[[Request, Actor, str], dict[str, Any]]
+_CONTEXT_PROVIDERS: dict[str, PageContextProvider] = {}
+
+
+def register_page_context(name: str, provider: PageContextProvider) -> None:
+    """Idempotent by name, so re-importing a module does not add a provider twice."""
+    _CONTEXT_PROVIDERS[name] = provider
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,8 @@ def render(
         "format_datetime": lambda v: format_local_datetime(v, locale, settings.timezone),
         "tile_url": settings.tile_url,
     }
+    for provider in list(_CONTEXT_PROVIDERS.values()):
+        ctx.update(provider(request, actor, face))
     if context:
         ctx.update(context)
     html = environment().get_template(template).render(ctx)

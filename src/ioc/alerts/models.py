@@ -1,0 +1,3 @@
+"""Tables of the alerts module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the briefings module."""
+
+from __future__ import annotations

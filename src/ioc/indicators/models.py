@@ -1,0 +1,3 @@
+"""Tables of the indicators module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the notices module."""
+
+from __future__ import annotations
