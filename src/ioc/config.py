@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -88,12 +89,31 @@ class Settings(BaseSettings):
             "HTTP endpoint of the SMS gateway; empty keeps messages in the outbox page (demo)."
         ),
     )
+    sms_gateway_template: str = Field(
+        "",
+        description=(
+            'JSON body the SMS gateway expects, with "{phone}" and "{text}" placeholders '
+            '(e.g. {"to": "{phone}", "content": "{text}", "brand": "UBND-TN"}); empty sends '
+            '{"phone": …, "text": …}.'
+        ),
+    )
     smtp_url: str = Field(
         "",
         description=(
             "smtp://user:pass@host:port for e-mail; empty keeps messages in the outbox page (demo)."
         ),
     )
+
+    @model_validator(mode="after")
+    def _check_sms_template(self) -> Settings:
+        if self.sms_gateway_template:
+            try:
+                template = json.loads(self.sms_gateway_template)
+            except ValueError as exc:
+                raise ValueError(f"IOC_SMS_GATEWAY_TEMPLATE is not valid JSON: {exc}") from exc
+            if not isinstance(template, dict):
+                raise ValueError("IOC_SMS_GATEWAY_TEMPLATE must be a JSON object")
+        return self
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -53,14 +53,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Synchronous routes run in AnyIO's worker threads (40 by default): with a pool of 40 no
+# thread waits for a connection while another holds one and waits for a thread.
+POOL = {"pool_size": 20, "max_overflow": 20}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    pool = {k: kwargs.pop(k, v) for k, v in POOL.items()}
     if url.startswith("sqlite"):
+        if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+            kwargs.update(pool)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
 
 
 def _tune_sqlite(engine: Engine) -> None:

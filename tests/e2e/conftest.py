@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -49,7 +50,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         scheduler=False,
     )
     db = Database(settings.resolved_database_url)
-    migrate.upgrade(db.engine)
+    if os.environ.get("IOC_TEST_CREATE_ALL"):
+        # Only while a model has no migration yet (as in tests/conftest.py).
+        from ioc.db import Base
+        from ioc.modules import import_all_models
+
+        import_all_models()
+        Base.metadata.create_all(db.engine)
+    else:
+        migrate.upgrade(db.engine)
     seed_all(db, demo=True)
     server = uvicorn.Server(
         uvicorn.Config(

@@ -109,10 +109,16 @@ def test_seed_creates_categories_with_routing_to_existing_agencies(seeded: Sessi
     # A commune rule must reach a People's Committee for every commune.
     communes = seeded.scalars(select(Area.code).where(Area.kind != "province")).all()
     assert all(f"UBND-{code}" in agencies for code in communes)
-    # Every category but the triage one has a province-wide rule.
+    # Every category but the triage ones has a province-wide rule ("other matter without a
+    # place" is routed only by the commune a citizen names).
     province_wide = {r.category_id for r in rules if r.area_code is None}
-    unrouted = [c.code for c in categories if c.id not in province_wide]
-    assert unrouted == ["other.general"]
+    unrouted = {c.code for c in categories if c.id not in province_wide}
+    assert unrouted == {"other.general", "feedback.other"}
+    feedback = {c.id for c in categories if c.group == "feedback"}
+    for category_id in feedback:
+        commune_rules = [r for r in rules if r.category_id == category_id and r.area_code]
+        assert {r.area_code for r in commune_rules} == set(communes)
+        assert {r.target for r in commune_rules} == {COMMUNE}
     by_code = {c.code: c for c in categories}
     assert by_code["road.pothole"].search_key.startswith("o ga")
     assert by_code["road.pothole"].attributes[0]["code"] == "size"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ioc.areas.models import Agency, Area
@@ -14,7 +14,8 @@ from ioc.db import utcnow
 from ioc.kit.auth import RoleAssignment
 from ioc.kit.events import Event
 from ioc.kit.notify import Message
-from ioc.kit.permissions import Actor
+
+from .scope import ConsoleScope
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,11 @@ def snapshot(session: Session, now: datetime | None = None) -> Snapshot:
     )
 
 
-def visible_events(session: Session, actor: Actor, *, limit: int = 50) -> Sequence[Event]:
-    """Staff see staff and public events; agency events only for their agency; internal ones
-    (security, accounts) only for administrators."""
-    stmt = select(Event).order_by(Event.id.desc()).limit(limit)
-    allowed = ["public", "staff"]
-    if actor.has_role("administrator"):
-        allowed.append("internal")
-    conditions: list[ColumnElement[bool]] = [Event.visibility.in_(allowed)]
-    if actor.has_role("operator", "leader", "administrator"):
-        conditions.append(Event.visibility == "agency")
-    stmt = stmt.where(or_(*conditions))
-    return session.scalars(stmt).all()
+def visible_events(session: Session, scope: ConsoleScope, *, limit: int = 50) -> Sequence[Event]:
+    """The timeline as this scope may see it (see ``scope.ConsoleScope``)."""
+    return session.scalars(
+        select(Event).where(scope.event_condition()).order_by(Event.id.desc()).limit(limit)
+    ).all()
 
 
 def sent_messages(session: Session, *, limit: int = 100) -> Sequence[Message]:

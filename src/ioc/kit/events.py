@@ -38,6 +38,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ioc.db import Base, UTCDateTime, utcnow
@@ -148,11 +149,14 @@ def record(
     agency_id: int | None = None,
     payload: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
+    flush: bool = True,
 ) -> Event:
     """Add an event in the caller's transaction; it is dispatched when that transaction commits.
 
-    Subscribers get the event as it is here (after the flush that gives it its id); later
-    changes to the returned row are stored but not dispatched."""
+    Subscribers get the event as it is after the flush that gives it its id; later changes to
+    the returned row are stored but not dispatched. With ``flush=False`` the row waits for the
+    session's next flush (at the latest the commit's), so that several events of one unit of
+    work go to the database in one statement; the returned row then has no id yet."""
     if not type:
         raise ValueError("an event needs a type")
     if severity not in SEVERITIES:
@@ -186,9 +190,36 @@ def record(
         attempts=0,
     )
     session.add(row)
-    session.flush()
-    _committed_events.add(session, EventOut.of(row))
+    if flush:
+        session.flush()
+        _committed_events.add(session, EventOut.of(row))
+    else:
+        session.info.setdefault(_UNFLUSHED_KEY, []).append(row)
     return row
+
+
+_UNFLUSHED_KEY = "ioc.events.unflushed"
+
+
+@sa_event.listens_for(Session, "after_flush_postexec")
+def _stash_flushed(session: Session, _context: Any) -> None:
+    """Events recorded with ``flush=False`` join the transaction's stash once flushed."""
+    waiting: list[Event] | None = session.info.get(_UNFLUSHED_KEY)
+    if not waiting:
+        return
+    left: list[Event] = []
+    for row in waiting:
+        if row.id is None:
+            left.append(row)  # not flushed yet (or dropped with a rolled-back savepoint)
+        else:
+            _committed_events.add(session, EventOut.of(row))
+    session.info[_UNFLUSHED_KEY] = left
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_unflushed(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_UNFLUSHED_KEY, None)
 
 
 def _on_transaction_end(session: Session, committed: list[EventOut], _: list[EventOut]) -> None:

@@ -44,11 +44,31 @@ class EventType:
 
 @dataclass(frozen=True)
 class IndicatorSpec:
+    """An indicator a module computes from its own records. The indicators module lists it in
+    its catalogue and stores its values as observations.
+
+    ``compute(session, *, area_code, start, end) -> float | None``: the value over the half-open
+    period [start, end) (dates, local time) for the province (``area_code`` None) or one
+    commune (its code); None when there is nothing to measure."""
+
     code: str
     name_vi: str
     name_en: str
     unit: str
     compute: Callable[..., Any] | None = None
+    # Optional catalogue metadata (the indicators module's defaults when left out): see
+    # ``ioc.indicators.bands`` for what direction, band_mode, good_at and warn_at mean.
+    direction: str = "higher"  # higher | lower | range
+    frequency: str = "monthly"  # monthly | quarterly | yearly | daily
+    target: float | None = None
+    band_mode: str = "target"  # target (% of target) | absolute | none
+    good_at: float | None = None
+    warn_at: float | None = None
+    rollup: str = "recompute"  # communes → province: recompute | sum | weighted_mean | mean
+    formula: str = ""  # how it is computed, in Vietnamese, shown in the catalogue
+    decimals: int = 1
+    theme: str = ""  # code of the theme it belongs to in the catalogue
+    headline: bool = False  # among the overview's tiles
 
 
 @dataclass(frozen=True)

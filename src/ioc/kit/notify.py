@@ -267,8 +267,8 @@ def channels_from_settings(settings: Settings) -> dict[str, Channel]:
     """Real channels where configured, the outbox page otherwise (the demo needs nothing)."""
     channels: dict[str, Channel] = {"inapp": InAppChannel()}
     if settings.sms_gateway_url:
-        # Optional setting (JSON object); absent, the gateway gets {"phone": …, "text": …}.
-        raw_template = getattr(settings, "sms_gateway_template", "") or ""
+        # A JSON object (checked when the settings load); empty: {"phone": …, "text": …}.
+        raw_template = settings.sms_gateway_template
         template = json.loads(raw_template) if raw_template else None
         channels["sms"] = SmsGatewayChannel(settings.sms_gateway_url, template=template)
     else:

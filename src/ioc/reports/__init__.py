@@ -84,12 +84,24 @@ def _demo(session: Any, *, progress: Any) -> None:
 
 
 def _build() -> Module:
-    from ioc.reports import admin_pages, api, console_pages, jobs, open311, portal_pages
+    from ioc.reports import (
+        admin_pages,
+        api,
+        console_pages,
+        feedback_pages,
+        jobs,
+        map_layers,
+        open311,
+        portal_pages,
+    )
+    from ioc.reports import indicators as report_indicators
 
     return Module(
         name="reports",
         routers=(
+            map_layers.router,
             portal_pages.router,
+            feedback_pages.router,
             console_pages.router,
             admin_pages.router,
             api.router,
@@ -119,6 +131,15 @@ def _build() -> Module:
             ),
             NavEntry(
                 "portal-home",
+                "Questions and suggestions",
+                "/feedback/new",
+                None,
+                "message",
+                25,
+                hint="Ask about a procedure or make a suggestion: no place needed",
+            ),
+            NavEntry(
+                "portal-home",
                 "Reports in the province",
                 "/reports",
                 None,
@@ -144,20 +165,23 @@ def _build() -> Module:
         permissions=PERMISSIONS,
         event_types=EVENT_TYPES,
         map_layers=(
+            *map_layers.LAYERS,
+            # The public layers, off by default on the console ("visible": False).
             MapLayer(
                 "reports.open",
                 "Open reports",
                 "/reports/map.geojson?status=open",
-                {"color": "#9a3412", "fillColor": "#f97316", "radius": 4},
+                {"color": "#9a3412", "fillColor": "#f97316", "radius": 4, "visible": False},
             ),
             MapLayer(
                 "reports.resolved",
                 "Resolved reports",
                 "/reports/map.geojson?status=resolved",
-                {"color": "#166534", "fillColor": "#22c55e", "radius": 4},
+                {"color": "#166534", "fillColor": "#22c55e", "radius": 4, "visible": False},
             ),
         ),
         jobs=jobs.JOBS,
+        indicators=report_indicators.INDICATORS,
         seed=_seed,
         demo=_demo,
     )

@@ -90,6 +90,7 @@ def category_page(request: Request, code: str, session: DbSession, actor: Curren
         "keywords": category.keywords,
         "default_urgency": category.default_urgency,
         "allow_anonymous": category.allow_anonymous,
+        "location_required": category.location_required,
         "is_active": category.is_active,
         "default_target": next((r.target for r in rules if r.area_code is None), ""),
     }
@@ -152,6 +153,7 @@ async def save_category(
             keywords=values.get("keywords", ""),
             default_urgency=values.get("default_urgency", "normal"),
             allow_anonymous=values.get("allow_anonymous") == "1",
+            location_required=values.get("location_required") == "1",
             is_active=values.get("is_active") == "1",
             default_target=values.get("default_target", ""),
             policies=policies,
@@ -160,6 +162,7 @@ async def save_category(
         session.rollback()
         errors.update({e.field: _(e.message, **e.params) for e in error.errors})
         values["allow_anonymous"] = values.get("allow_anonymous") == "1"
+        values["location_required"] = values.get("location_required") == "1"
         values["is_active"] = values.get("is_active") == "1"
         return _form(request, session, category.code, values, errors, 422)
     response = redirect(request, "/admin/categories")

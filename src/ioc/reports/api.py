@@ -95,6 +95,8 @@ class CategoryOut(BaseModel):
     keywords: str
     default_urgency: str
     allow_anonymous: bool
+    # False: a question or suggestion filed without a place (the commune is optional).
+    location_required: bool
     attributes: list[AttributeOut]
 
 
@@ -201,6 +203,7 @@ def list_categories(session: DbSession) -> list[CategoryOut]:
                 keywords=c.keywords,
                 default_urgency=c.default_urgency,
                 allow_anonymous=c.allow_anonymous,
+                location_required=c.location_required,
                 attributes=[
                     AttributeOut.model_validate(
                         {**a, "order": int(a.get("order") or i), "values": a.get("values") or []}

@@ -46,6 +46,11 @@ class CategorySpec:
     # Wards (phường) of the former Thái Nguyên province, where the urban works company MTDT
     # runs waste collection, street lighting and drainage; elsewhere the commune does.
     urban_route: str | None = None
+    # Where a report goes when the citizen names a commune (a rule for every commune, which
+    # beats ``route``): questions and suggestions with no place may still concern a commune.
+    commune_route: str | None = None
+    # False: no place needed (questions and suggestions); the commune is then optional.
+    location_required: bool = True
     demo_weight: float = 1.0  # share of the demo year's reports, in percent
 
 
@@ -588,6 +593,50 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         # No rule on purpose: the operators' triage queue finds the owner.
         None,
         demo_weight=2,
+    ),
+    # --- questions and suggestions (no place; issue 4 §6) -----------------------------------
+    # Answered like any report (same lifecycle, deadlines, answer and rating), but filed
+    # without a location and never shown on the public map. A commune, when the citizen picks
+    # one, routes the question to its People's Committee.
+    CategorySpec(
+        "feedback.procedure",
+        "feedback",
+        "Câu hỏi về thủ tục hành chính",
+        "Question about an administrative procedure",
+        "Hỏi về hồ sơ, giấy tờ, trình tự, thời hạn, lệ phí của một thủ tục hành chính.",
+        "What a procedure needs: papers, steps, time limits and fees.",
+        "hỏi, câu hỏi, thủ tục, hồ sơ, giấy tờ, lệ phí, cấp phép, đăng ký, một cửa",
+        "VP-UBND",
+        commune_route=COMMUNE,
+        location_required=False,
+        demo_weight=0,
+    ),
+    CategorySpec(
+        "feedback.government",
+        "feedback",
+        "Góp ý xây dựng chính quyền",
+        "Suggestion for the government",
+        "Góp ý, kiến nghị về hoạt động của chính quyền, cải cách hành chính, chính sách.",
+        "Suggestions on how the government works, administrative reform and policies.",
+        "góp ý, kiến nghị, đề xuất, chính quyền, cải cách, chính sách, xây dựng",
+        "VP-UBND",
+        commune_route=COMMUNE,
+        location_required=False,
+        demo_weight=0,
+    ),
+    CategorySpec(
+        "feedback.other",
+        "feedback",
+        "Phản ánh khác không có địa điểm",
+        "Other matter without a place",
+        "Phản ánh không gắn với một địa điểm; Trung tâm IOC sẽ chuyển đến cơ quan phù hợp.",
+        "A matter tied to no place; the operations centre passes it to the right agency.",
+        "phản ánh, khác, không địa điểm, thông tin, kiến nghị",
+        # The operators' triage queue finds the owner, unless a commune was named.
+        None,
+        commune_route=COMMUNE,
+        location_required=False,
+        demo_weight=0,
     ),
 )
 

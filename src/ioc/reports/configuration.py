@@ -83,6 +83,7 @@ def update_category(
     keywords: str = "",
     default_urgency: str = "normal",
     allow_anonymous: bool = True,
+    location_required: bool = True,
     is_active: bool = True,
     default_target: str = "",
     policies: Sequence[PolicyInput] = (),
@@ -135,6 +136,7 @@ def update_category(
     category.group = group
     category.default_urgency = default_urgency
     category.allow_anonymous = allow_anonymous
+    category.location_required = location_required
     category.is_active = is_active
     category.search_key = fold(f"{category.name_vi} {category.name_en} {category.keywords}")
     if default_target:

@@ -92,6 +92,7 @@ def event(
     title: str,
     payload: dict[str, Any] | None = None,
     agency_id: int | EllipsisType | None = ...,
+    flush: bool = True,
 ) -> events.Event:
     """Record ``type_`` about ``report``; ``agency_id`` is the report's unless given (intake
     files the report already routed, but its first event names no agency yet)."""
@@ -114,6 +115,7 @@ def event(
         agency_id=report.agency_id if isinstance(agency_id, EllipsisType) else agency_id,
         payload={"status": report.status, **(payload or {})},
         occurred_at=now,
+        flush=flush,
     )
 
 

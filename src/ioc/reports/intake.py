@@ -156,12 +156,17 @@ def _attributes(
 class _Location:
     lat: float | None
     lon: float | None
-    area_code: str
+    area_code: str | None
     address: str
 
 
-def _location(session: Session, data: ReportInput) -> _Location:
+def _location(session: Session, data: ReportInput, *, required: bool = True) -> _Location:
+    """Where the report is. A category that needs no place (questions and suggestions) takes
+    a report without one; the commune is then optional, and routes it when given."""
     address = text(data.address, "address", 300, required=False).replace("\n", " ")
+    if not required and data.lat is None and data.lon is None:
+        area_code = routing.check_area_code(session, data.area_code) if data.area_code else None
+        return _Location(None, None, area_code, address)
     if (data.lat is None) != (data.lon is None):
         raise ValidationFailed("Give both latitude and longitude.", field="location")
     if data.lat is not None and data.lon is not None:
@@ -280,9 +285,13 @@ def submit(
     max_photo_bytes: int = MAX_PHOTO_BYTES,
     max_pixels: int = MAX_PIXELS,
     now: datetime | None = None,
+    kept_attributes: dict[str, str] | None = None,
 ) -> Report:
     """File a report from any channel; a retry with the same idempotency key returns the
-    first report. Routes it, sets the accept deadline and records report.submitted."""
+    first report. Routes it, sets the accept deadline and records report.submitted.
+
+    ``kept_attributes`` are stored beside the category's checked attributes as given (the
+    caller has checked them; e.g. Open311's media_url, kept for staff)."""
     now = now or utcnow()
     if channel not in CHANNELS:
         raise ValidationFailed("Unknown channel.", field="channel")
@@ -301,11 +310,13 @@ def submit(
         raise ValidationFailed("Choose an urgency.", field="urgency")
     errors: list[FieldError] = []
     description = _collect(errors, lambda: text(data.description, "description", DESCRIPTION_MAX))
-    place = _collect(errors, lambda: _location(session, data))
+    place = _collect(errors, lambda: _location(session, data, required=category.location_required))
     attributes = _collect(errors, lambda: _attributes(category, data.attributes))
     who = _collect(errors, lambda: _reporter(actor, data, category, channel))
     if errors or description is None or place is None or attributes is None or who is None:
         raise ValidationFailed("Please check the fields marked.", errors=errors)
+    if kept_attributes:
+        attributes = {**attributes, **kept_attributes}
     stored = _store_photos(photos, store, max_photo_bytes, max_pixels)
     agency = routing.route(session, category, place.area_code)
     # Everything known before the first write: the report reaches its agency (history.hand_to)
@@ -390,6 +401,7 @@ def submit(
         title=f"Report {report.code} filed",
         payload={"channel": channel},
         agency_id=None,
+        flush=False,  # both events go in with the commit's flush, in one statement
     )
     if agency is not None:
         event(
@@ -400,5 +412,6 @@ def submit(
             now=now,
             title=f"Report {report.code} routed to {agency.code}",
             payload={"agency": agency.code, "by": "rule"},
+            flush=False,
         )
     return report

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import text
@@ -40,6 +41,8 @@ CATEGORY_GROUPS = (
     "education",
     "land",
     "other",
+    # Questions and suggestions with no place (issue 4 §6, "phản ánh thông tin khác").
+    "feedback",
 )
 URGENCIES = ("urgent", "normal", "complex")
 CHANNELS = ("app", "web", "console", "hotline", "api", "open311")
@@ -60,6 +63,10 @@ class Category(Base):
     keywords: Mapped[str] = mapped_column(String(500), default="")
     default_urgency: Mapped[str] = mapped_column(String(10), default="normal")
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False for questions and suggestions that concern no place: filed without a location
+    # (the commune is optional and only routes), never shown on the public map. Open311 still
+    # asks for a location, as its spec does.
+    location_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Open311 attributes: [{code, datatype, required, order, description_vi, description_en,
     # values: [{key, name_vi, name_en}]}]
     attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -18,20 +18,22 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import update
 from starlette.datastructures import FormData, UploadFile
 
 from ioc.config import Settings
+from ioc.db import Database, utcnow
 from ioc.errors import FieldError, IocError, NotFound, PermissionDenied, ValidationFailed
 from ioc.kit import auth
 from ioc.kit.geo import parse_point
 from ioc.kit.i18n import normalise_locale, translator
 from ioc.kit.permissions import Actor, Grant
-from ioc.reports import intake, lifecycle, queries, service
+from ioc.reports import intake, lifecycle, queries, refdata, service
 from ioc.reports import open311_render as render
 from ioc.reports.models import Category, Report
 from ioc.reports.schemas import ADDRESS_MAX, DESCRIPTION_MAX, IDEMPOTENCY_KEY_MAX, ReportInput
 from ioc.web import error_pages
-from ioc.web.deps import DbSession, get_settings, run_unit_of_work
+from ioc.web.deps import DbSession, get_database, get_settings, run_unit_of_work
 
 router = APIRouter(prefix="/open311", include_in_schema=False)
 
@@ -332,7 +334,9 @@ def list_requests(request: Request, session: DbSession, fmt: str) -> Response:
     form = _format(fmt)
     check_jurisdiction(get_settings(request), request.query_params.get("jurisdiction_id"))
     f, limit, offset, extensions = parse_filter(request, session, datetime.now(UTC))
-    rows = queries.list_reports(session, f, limit=limit, offset=offset)
+    rows = queries.list_reports(
+        session, f, limit=limit, offset=offset, public_columns=True, with_attributes=extensions
+    )
     documents = _documents(session, _context(request), rows, extensions)
     return render.respond(form, "service_requests", documents)
 
@@ -379,10 +383,15 @@ async def create_request(request: Request, session: DbSession, fmt: str) -> Resp
     settings = get_settings(request)
     key = request.headers.get("idempotency-key", "").strip() or None
     ctx = _context(request)
+    database = get_database(request)
 
     def work() -> Response:
-        actor = api_actor(session, _first(data, "api_key"))
+        actor, touch = _checked_key(database, _first(data, "api_key"))
         check_jurisdiction(settings, _first(data, "jurisdiction_id"))
+        if touch is not None:
+            session.execute(
+                update(auth.ApiToken).where(auth.ApiToken.id == touch).values(last_used_at=utcnow())
+            )
         report = submit_form(session, actor, data, idempotency_key=key)
         document = [
             {
@@ -472,8 +481,22 @@ def api_actor(session: DbSession, raw_key: str, *, scope: str | None = SUBMIT_SC
     )
 
 
+def _checked_key(database: Database, raw_key: str) -> tuple[Actor, int | None]:
+    """The api_key's actor, checked in a read-only session of its own before the request's
+    writing unit of work begins (on SQLite that one holds the database's write lock from its
+    first statement). Also the key's id when its last use is due to be stamped, which the
+    caller does in its own unit of work."""
+    session = database.read_sessionmaker()
+    try:
+        actor = api_actor(session, raw_key)
+        touched = [t for t in session.dirty if isinstance(t, auth.ApiToken)]
+        return actor, (touched[0].id if touched else None)
+    finally:
+        session.close()  # rolls back: nothing was written here
+
+
 def _attributes(
-    data: FormData, category: Category, errors: list[FieldError]
+    data: FormData, category: Category | refdata.CategoryRef, errors: list[FieldError]
 ) -> dict[str, str | list[str]]:
     """attribute[CODE]=v and attribute[CODE][]=v (multivaluelist), checked against the service
     definition: known codes, required ones present, list values among the allowed keys."""
@@ -555,8 +578,9 @@ def submit_form(
     code = _first(data, "service_code")
     if not code:
         raise ValidationFailed("service_code was not provided.", field="service_code")
-    category = queries.category_by_code(session, code)
-    if category is None:
+    # From the per-process reference data when cached (intake reads it there too).
+    category = intake._category(session, code)
+    if category is None or not category.is_active:
         # Spec, POST Service Request, "Possible Errors": 404 for a service_code not found.
         raise NotFound("service_code {code} was not found.", code=code[:60])
     lat, lon = _coordinates(data, errors)
@@ -625,9 +649,10 @@ def submit_form(
         attributes=attributes,
         idempotency_key=idempotency_key,
     )
-    report: Report = service.submit(session, actor, report_input, channel="open311")
-    if media_url and "media_url" not in (report.attributes or {}):
-        # The service keeps only the category's own attributes; the client's media link is
-        # kept beside them for staff (see above).
-        report.attributes = {**(report.attributes or {}), "media_url": media_url}
+    # The service keeps only the category's own attributes; the client's media link is kept
+    # beside them for staff (see above), unless the category has an attribute of that name.
+    kept = {"media_url": media_url} if media_url and "media_url" not in attributes else None
+    report: Report = service.submit(
+        session, actor, report_input, channel="open311", kept_attributes=kept
+    )
     return report

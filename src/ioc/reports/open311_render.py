@@ -26,6 +26,7 @@ from fastapi.responses import Response
 from ioc.reports.lifecycle import open311_status
 from ioc.reports.models import Category, Report, ReportPhoto
 from ioc.reports.queries import PublicUpdate, ReportRow
+from ioc.reports.refdata import CategoryRef
 
 Format = Literal["xml", "json"]
 FORMATS: tuple[Format, ...] = ("xml", "json")
@@ -175,7 +176,7 @@ def service_document(category: Category, locale: str) -> dict[str, Any]:
     }
 
 
-def attribute_specs(category: Category) -> list[dict[str, Any]]:
+def attribute_specs(category: Category | CategoryRef) -> list[dict[str, Any]]:
     """The category's Open311 attributes in the order they are shown (spec: "order", 1 first);
     attributes without an order keep their place in the list."""
     specs = [a for a in category.attributes or [] if isinstance(a, dict) and a.get("code")]

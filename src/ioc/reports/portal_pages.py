@@ -4,13 +4,15 @@ public list and map of reports."""
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -19,7 +21,8 @@ from ioc.areas import service as areas
 from ioc.areas.models import Agency
 from ioc.config import Settings
 from ioc.db import utcnow
-from ioc.errors import IocError, NotFound, ValidationFailed
+from ioc.errors import Conflict, IocError, NotFound, ValidationFailed
+from ioc.kit.geo import haversine_m
 from ioc.kit.i18n import translator
 from ioc.kit.permissions import Actor
 from ioc.kit.storage import FileStore
@@ -146,7 +149,15 @@ async def handle_submission(
         if key.startswith("attribute[") and key.endswith("]") and str(value)
     }
 
+    # A report kept on the phone (outbox.js) is sent by a script that wants JSON, not pages.
+    outbox = request.headers.get("x-ioc-outbox", "") if not staff else ""
+
     def again(fields: dict[str, str]) -> Response:
+        if outbox:
+            return JSONResponse(
+                {"message": _("Please check the fields marked."), "errors": fields},
+                status_code=422,
+            )
         return _form(request, session, actor, values, fields, 422, staff_intake=staff)
 
     if errors:
@@ -166,8 +177,18 @@ async def handle_submission(
             attributes=attributes,
             idempotency_key=values.get("idempotency_key", "")[:100] or None,
         )
-    except ValueError:
-        return again({"description": _("Please check the fields marked.")})
+    except ValidationError as error:
+        # Name the field: the category is the one a person most often forgets.
+        invalid: dict[str, str] = {}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "description"
+            message = (
+                "Choose a category."
+                if field == "category_code"
+                else "Please check the fields marked."
+            )
+            invalid.setdefault(field, _(message))
+        return again(invalid)
     store = FileStore(settings.files_dir)
 
     def _submit() -> Report:
@@ -188,6 +209,11 @@ async def handle_submission(
         fields = {e.field: _(e.message, **e.params) for e in error.errors}
         return again(fields or {"description": _(error.message, **error.params)})
     target = f"/console/reports/{report.code}" if staff else f"/reports/{report.code}"
+    if outbox:
+        response: Response = JSONResponse({"code": report.code, "url": target}, status_code=201)
+        if outbox == "interactive":  # the person is waiting on the form: tell them on arrival
+            flash(request, response, "Your report {code} has been sent.", code=report.code)
+        return response
     response = redirect(request, target)
     flash(request, response, "Your report {code} has been sent.", code=report.code)
     return response
@@ -227,19 +253,75 @@ def _load(session: DbSession, code: str) -> Report:
     return report
 
 
+# --- reports near me / in my commune (public_list and map_layer) ---------------------------
+
+NEAR_RADII = (500, 1000, 2000, 5000, 10000)  # metres offered to the citizen
+NEAR_DEFAULT_M = 2000
+NEAR_MAX_ROWS = 500  # nearest first; a radius never lists more than this
+COMMUNE_COOKIE = "ioc_commune"  # set from the citizen's profile or on /notices
+
+
+def _near_point(
+    lat: float | None, lon: float | None, radius: int
+) -> tuple[float, float, int] | None:
+    """A position the browser gave, if it is a real one near the province (else ignored)."""
+    if lat is None or lon is None or not (20.0 <= lat <= 23.5 and 104.5 <= lon <= 107.5):
+        return None
+    return lat, lon, min(NEAR_RADII, key=lambda r: abs(r - radius))
+
+
+def _near_bbox(near: tuple[float, float, int]) -> queries.Bbox:
+    lat, lon, radius = near
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(0.2, math.cos(math.radians(lat))))
+    return queries.Bbox(south=lat - dlat, west=lon - dlon, north=lat + dlat, east=lon + dlon)
+
+
+def _by_distance(
+    rows: list[queries.ReportRow], near: tuple[float, float, int]
+) -> list[tuple[queries.ReportRow, float]]:
+    """The rows within the radius (the bounding box is a square), nearest first."""
+    lat, lon, radius = near
+    out = [
+        (row, haversine_m((lat, lon), (row.report.lat, row.report.lon)))
+        for row in rows
+        if row.report.lat is not None and row.report.lon is not None
+    ]
+    return sorted(
+        ((row, d) for row, d in out if d <= radius), key=lambda item: (item[1], item[0].report.id)
+    )
+
+
+def _excerpt(text: str, length: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 @router.get("/reports/map.geojson")
 def map_layer(
-    session: DbSession, status: str = "open", category: str = "", area: str = ""
+    session: DbSession,
+    status: str = "open",
+    category: str = "",
+    area: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    radius: int = NEAR_DEFAULT_M,
 ) -> Response:
-    """Public, moderated reports of the last year as map points (no personal data)."""
+    """Public, moderated reports of the last year as map points (no personal data), with the
+    agency's answer; near a position (``lat``, ``lon``, ``radius`` in metres) when given."""
     statuses = {"open": sorted(lc.OPEN), "resolved": [lc.RESOLVED, lc.CLOSED]}.get(status, [])
     cats = {c.code: c.id for c in list_categories(session, include_inactive=False)}
+    near = _near_point(lat, lon, radius)
     f = queries.ReportFilter(
         statuses=statuses,
         area_codes=[area[:10]] if area else [],
         category_ids=[cats[category]] if category in cats else [],
         submitted_from=utcnow() - timedelta(days=365),
+        bbox=_near_bbox(near) if near else None,
     )
+    rows = queries.list_reports(session, f, limit=3000)
+    if near:
+        rows = [row for row, _d in _by_distance(rows, near)]
     features = [
         {
             "type": "Feature",
@@ -248,12 +330,14 @@ def map_layer(
                 "coordinates": [round(r.report.lon, 5), round(r.report.lat, 5)],
             },
             "properties": {
-                "title": f"{r.report.code} · {r.category.name_vi}",
+                "title": f"{r.report.code} · {r.category.name_vi}"
+                + (f" — {_excerpt(r.report.public_answer, 100)}" if r.report.public_answer else ""),
                 "status": r.report.status,
+                "answer": _excerpt(r.report.public_answer, 300),
                 "href": f"/reports/{r.report.code}",
             },
         }
-        for r in queries.list_reports(session, f, limit=3000)
+        for r in rows
         if r.report.lat is not None and r.report.lon is not None
     ]
     return Response(
@@ -279,6 +363,12 @@ def report_page(request: Request, code: str, session: DbSession, actor: CurrentA
         )
     ).all()
     mine = is_reporter(actor, report)
+    timeline = inbox.timeline(session, actor, report)
+    # The agency's latest question, shown with the answer box rather than only in the history.
+    question = next(
+        (e.public_text for e in reversed(timeline) if e.to_status == lc.WAITING and e.public_text),
+        None,
+    )
     reopen_until = report.resolved_at and (now - report.resolved_at).days < REOPEN_DAYS
     return render(
         request,
@@ -292,7 +382,8 @@ def report_page(request: Request, code: str, session: DbSession, actor: CurrentA
             "due": deadlines.current_due(report) if lc.is_open(report.status) else None,
             "left_text": time_left_label(left, _),
             "overdue": deadlines.is_overdue(report, now),
-            "timeline": inbox.timeline(session, actor, report),
+            "timeline": timeline,
+            "question": question,
             "photos": photos,
             "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
             "mine": mine,
@@ -316,6 +407,31 @@ def follow(request: Request, code: str, session: DbSession, actor: CurrentActor)
     return _reporter_action(request, code, "You are following this report.")
 
 
+async def _reporter_attempt(
+    request: Request,
+    session: Session,
+    code: str,
+    work: Any,
+    done: str,
+    *,
+    missing: str | None = None,
+) -> Response:
+    """Run one of the reporter's actions; a refusal (a missing answer, a rating out of range,
+    the reopening time passed) comes back to the report page as a message, not an error page."""
+    if missing is not None:
+        response = redirect(request, f"/reports/{code}")
+        flash(request, response, missing, level="error")
+        return response
+    try:
+        await run_in_threadpool(work)
+    except (ValidationFailed, Conflict) as error:
+        session.rollback()
+        response = redirect(request, f"/reports/{code}")
+        flash(request, response, error.message, level="error", **error.params)
+        return response
+    return _reporter_action(request, code, done)
+
+
 @router.post("/reports/{code}/info")
 async def provide_info(
     request: Request, code: str, session: DbSession, actor: CurrentActor
@@ -323,8 +439,14 @@ async def provide_info(
     form = await request.form()
     report = _load(session, code)
     text = str(form.get("text", ""))[:4000]
-    await run_in_threadpool(service.provide_info, session, actor, report, text=text)
-    return _reporter_action(request, code, "Thank you: the agency has your information.")
+    return await _reporter_attempt(
+        request,
+        session,
+        code,
+        lambda: service.provide_info(session, actor, report, text=text),
+        "Thank you: the agency has your information.",
+        missing=None if text.strip() else "Write the information the agency asked for.",
+    )
 
 
 @router.post("/reports/{code}/rate")
@@ -336,8 +458,13 @@ async def rate(request: Request, code: str, session: DbSession, actor: CurrentAc
     except ValueError:
         rating = 0
     comment = str(form.get("comment", ""))[:1000]
-    await run_in_threadpool(service.rate, session, actor, report, rating=rating, comment=comment)
-    return _reporter_action(request, code, "Thank you for rating the answer.")
+    return await _reporter_attempt(
+        request,
+        session,
+        code,
+        lambda: service.rate(session, actor, report, rating=rating, comment=comment),
+        "Thank you for rating the answer.",
+    )
 
 
 @router.post("/reports/{code}/reopen")
@@ -345,8 +472,14 @@ async def reopen(request: Request, code: str, session: DbSession, actor: Current
     form = await request.form()
     report = _load(session, code)
     reason = str(form.get("reason", ""))[:1000]
-    await run_in_threadpool(service.reopen, session, actor, report, reason=reason)
-    return _reporter_action(request, code, "Reopened: the agency has been told it is not fixed.")
+    return await _reporter_attempt(
+        request,
+        session,
+        code,
+        lambda: service.reopen(session, actor, report, reason=reason),
+        "Reopened: the agency has been told it is not fixed.",
+        missing=None if reason.strip() else "Say what is still wrong, so the agency can fix it.",
+    )
 
 
 @router.get("/reports")
@@ -358,7 +491,12 @@ def public_list(
     category: str = "",
     area: str = "",
     page: int = 1,
+    lat: float | None = None,
+    lon: float | None = None,
+    radius: int = NEAR_DEFAULT_M,
 ) -> Response:
+    """Reports in the province, in a commune (``area``; the visitor's own from the
+    ``ioc_commune`` cookie is offered), or near a position the browser gave, nearest first."""
     locale = request_locale(request)
     _ = translator(locale)
     page = max(1, min(page, 1000))
@@ -366,13 +504,27 @@ def public_list(
         status, []
     )
     cats = {c.code: c for c in list_categories(session, include_inactive=False)}
+    communes = [(c.code, c.name) for c in areas.communes(session)]
+    names = dict(communes)
+    area = area[:10] if area in names else ""
+    near = _near_point(lat, lon, radius)
     f = queries.ReportFilter(
         statuses=statuses,
         area_codes=[area] if area else [],
         category_ids=[cats[category].id] if category in cats else [],
+        bbox=_near_bbox(near) if near else None,
     )
-    rows = queries.list_reports(session, f, limit=20, offset=(page - 1) * 20)
-    total = queries.count_reports(session, f)
+    distances: dict[str, float] = {}
+    if near:
+        found = _by_distance(queries.list_reports(session, f, limit=NEAR_MAX_ROWS * 4), near)
+        found = found[:NEAR_MAX_ROWS]
+        total = len(found)
+        rows = [row for row, _d in found[(page - 1) * 20 : page * 20]]
+        distances = {row.report.code: d for row, d in found}
+    else:
+        rows = queries.list_reports(session, f, limit=20, offset=(page - 1) * 20)
+        total = queries.count_reports(session, f)
+    my_commune = request.cookies.get(COMMUNE_COOKIE, "")
     return render(
         request,
         "reports/list.html",
@@ -384,8 +536,14 @@ def public_list(
             "status": status,
             "category": category,
             "area": area,
+            "near": near,
+            "radii": NEAR_RADII,
+            "radius": near[2] if near else NEAR_DEFAULT_M,
+            "distances": distances,
+            "my_commune": my_commune if my_commune in names else "",
+            "my_commune_name": names.get(my_commune, ""),
             "categories": [(c.code, category_name(c, locale)) for c in cats.values()],
-            "communes": [(c.code, c.name) for c in areas.communes(session)],
+            "communes": communes,
             "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
             "status_tones": STATUS_TONES,
             "locale": locale,
@@ -395,13 +553,42 @@ def public_list(
 
 @router.get("/me/reports")
 def my_reports(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    _ = translator(request_locale(request))
+    locale = request_locale(request)
+    _ = translator(locale)
     reports = following.my_reports(session, actor)
+    now = utcnow()
+    cal = deadlines.calendar(session)
+    categories = {c.id: c for c in list_categories(session, include_inactive=True)}
+    rows = []
+    for r in reports:
+        is_open = lc.is_open(r.status)
+        mine = r.reporter_user_id == actor.user_id
+        rows.append(
+            {
+                "report": r,
+                "category": category_name(categories[r.category_id], locale)
+                if r.category_id in categories
+                else "",
+                "left_text": time_left_label(deadlines.time_left(cal, r, now), _)
+                if is_open
+                else "",
+                "overdue": is_open and deadlines.is_overdue(r, now),
+                # What the person can do now, shown on the card so it is not missed.
+                "todo": (
+                    _("The agency needs more information from you")
+                    if mine and r.status == lc.WAITING
+                    else _("Rate the answer")
+                    if mine and r.status in (lc.RESOLVED, lc.CLOSED) and not r.rating
+                    else ""
+                ),
+                "mine": mine,
+            }
+        )
     return render(
         request,
         "reports/mine.html",
         {
-            "reports": reports,
+            "rows": rows,
             "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
             "status_tones": STATUS_TONES,
         },

@@ -44,6 +44,7 @@ GROUP_LABELS = {
     "education": "Education",
     "land": "Land",
     "other": "Other",
+    "feedback": "Questions and suggestions",
 }
 CHANNEL_LABELS = {
     "app": "Citizen app",

@@ -79,6 +79,7 @@ class CategoryRef:
     default_urgency: str
     allow_anonymous: bool
     is_active: bool
+    location_required: bool
     # Open311 attribute definitions; shared between reports, so read them, never change them.
     attributes: tuple[dict[str, Any], ...]
 
@@ -148,6 +149,7 @@ def load(session: Session) -> RefData:
             default_urgency=c.default_urgency,
             allow_anonymous=c.allow_anonymous,
             is_active=c.is_active,
+            location_required=c.location_required,
             attributes=tuple(c.attributes or ()),
         )
         for c in session.scalars(select(Category))

@@ -56,6 +56,7 @@ def _apply(category: Category, spec: CategorySpec, order: int) -> None:
     category.keywords = nfc(spec.keywords)
     category.default_urgency = spec.default_urgency
     category.allow_anonymous = spec.allow_anonymous
+    category.location_required = spec.location_required
     category.attributes = [dict(attribute) for attribute in spec.attributes]
     category.sort_order = order
     category.search_key = category_search_key(category)
@@ -115,6 +116,7 @@ def seed_categories(
     agencies = set(session.scalars(select(Agency.code)))
     areas = set(session.scalars(select(Area.code)))
     wards = [code for code in urban_works_areas() if code in areas]
+    communes = [unit.code for unit in units.load_communes() if unit.code in areas]
     existing = {c.code: c for c in session.scalars(select(Category))}
     created = 0
     for order, spec in enumerate(CATEGORIES, 1):
@@ -134,6 +136,9 @@ def seed_categories(
         if spec.urban_route is not None and spec.urban_route in agencies:
             for ward in wards:
                 _set_rule(session, category.id, ward, spec.urban_route, overwrite=overwrite)
+        if spec.commune_route is not None:
+            for commune in communes:
+                _set_rule(session, category.id, commune, spec.commune_route, overwrite=overwrite)
         progress("categories", order, len(CATEGORIES))
     session.flush()
     return created

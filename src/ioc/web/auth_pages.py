@@ -29,8 +29,17 @@ router = APIRouter(include_in_schema=False)
 def signin_form(request: Request, actor: CurrentActor, next: str = "") -> Response:
     if actor.is_authenticated:
         return redirect(request, safe_next(next, home_url(actor)))
+    next_url = safe_next(next, "")
     return render(
-        request, "auth/signin.html", {"next": safe_next(next, ""), "errors": {}, "email": ""}
+        request,
+        "auth/signin.html",
+        {
+            "next": next_url,
+            "errors": {},
+            "email": "",
+            # Asked for the console or the admin: a member of staff, the e-mail form first.
+            "staff_first": next_url.startswith(("/console", "/admin")),
+        },
     )
 
 

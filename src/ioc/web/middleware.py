@@ -1,6 +1,7 @@
-"""One pure ASGI middleware for every request: request id, security headers, timing, metrics
-and the access log. Pure ASGI (not BaseHTTPMiddleware) so streams (server-sent events) pass
-through untouched and the overhead stays small."""
+"""One pure ASGI middleware for every request: request id, security headers, cache headers of
+static files, gzip compression of text, timing, metrics and the access log. Pure ASGI (not
+BaseHTTPMiddleware) so streams (server-sent events) pass through untouched and the overhead
+stays small."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ioc.web.deps import pending_denials
@@ -39,9 +41,29 @@ SECURITY_HEADERS = [
 ]
 
 
+# Static files: a URL with the files' version (?v=<hash>, see portal.pages.static_version)
+# never changes under that name; the web fonts are named after their package's version; any
+# other static URL is checked again each time (a cheap 304 thanks to its ETag).
+IMMUTABLE = b"public, max-age=31536000, immutable"
+FONTS = b"public, max-age=2592000"
+REVALIDATE = b"no-cache"
+
+
+def static_cache_control(path: str, query: bytes) -> bytes | None:
+    if not path.startswith("/static/"):
+        return None
+    if b"v=" in query:
+        return IMMUTABLE
+    if path.startswith("/static/vendor/fonts/"):
+        return FONTS
+    return REVALIDATE
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, csp: str = CSP) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, *, csp: str = CSP, compress: bool = True) -> None:
+        # Text (pages, JSON, CSS, JS, GeoJSON) is compressed when the client accepts gzip;
+        # images, fonts and event streams are left alone (Starlette's exclusions).
+        self.app = GZipMiddleware(app, minimum_size=600, compresslevel=6) if compress else app
         self.csp = csp.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,6 +83,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         status_holder: dict[str, Any] = {"status": 500}
         path: str = scope["path"]
+        cache_control = static_cache_control(path, scope.get("query_string", b""))
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -73,6 +96,8 @@ class RequestContextMiddleware:
                         headers.append((name, value))
                 if b"content-security-policy" not in names and not path.startswith("/api/docs"):
                     headers.append((b"content-security-policy", self.csp))
+                if cache_control and b"cache-control" not in names and message["status"] < 400:
+                    headers.append((b"cache-control", cache_control))
                 message["headers"] = headers
             await send(message)
 

@@ -317,13 +317,16 @@
 
     function buildOverlay(spec, data) {
       var style = L.extend({ pane: 'iocOverlays', radius: 5, weight: 1.5, fillOpacity: 0.85 }, spec.style || {});
+      // A feature may carry its own colours (properties.style: a heat map, reports by age).
+      var own = function (feature) {
+        var props = (feature && feature.properties) || {};
+        return props.style ? L.extend({}, style, props.style) : style;
+      };
       return L.geoJSON(data, {
         pane: style.pane,
-        style: function () {
-          return style;
-        },
+        style: own,
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, style);
+          return L.circleMarker(latlng, own(feature));
         },
         onEachFeature: function (feature, layer) {
           var props = feature.properties || {};
