@@ -624,6 +624,33 @@ def open_writer(sqlite_path: Path | None, postgres_url: str | None) -> _Writer:
     raise SystemExit("Give --sqlite PATH or --postgres URL.")
 
 
+def fill_rollup(sqlite_path: Path | None, postgres_url: str | None) -> tuple[int, float]:
+    """Backfill the evaluation roll-up (ioc.reports.rollup, as `ioc reports-rollup` does) of
+    the generated database: (days and months built, seconds)."""
+    import ioc.modules
+    from ioc.db import Base, Database
+    from ioc.reports import rollup
+    from ioc.reports.models import ReportAgencyDay, ReportRollupDay
+
+    ioc.modules.installed_modules()
+    if sqlite_path is not None:
+        url = f"sqlite:///{sqlite_path}"
+    else:
+        url = str(postgres_url).replace("postgresql://", "postgresql+psycopg://", 1)
+    db = Database(url)
+    # A no-op once the migration has made them.
+    Base.metadata.create_all(
+        db.engine, tables=[ReportAgencyDay.__table__, ReportRollupDay.__table__]
+    )
+    started = time.perf_counter()
+    try:
+        with db.session() as session:
+            built = rollup.refresh(session, limit=None)
+    finally:
+        db.engine.dispose()
+    return built, time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     where = parser.add_mutually_exclusive_group(required=True)
@@ -633,6 +660,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--no-analyze", action="store_true", help="skip ANALYZE at the end")
+    parser.add_argument(
+        "--no-rollup", action="store_true", help="skip the evaluation roll-up's backfill"
+    )
     args = parser.parse_args(argv)
     if args.postgres and "127.0.0.1" not in args.postgres and "localhost" not in args.postgres:
         parser.error("only a loopback PostgreSQL (127.0.0.1)")
@@ -649,6 +679,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{stats.make_seconds:.1f} s, written {stats.write_seconds:.1f} s, finished "
         f"{stats.finish_seconds:.1f} s)"
     )
+    if not args.no_rollup:
+        built, seconds = fill_rollup(args.sqlite, args.postgres)
+        print(f"evaluation roll-up: {built} days and months built in {seconds:.1f} s")
     return 0
 
 

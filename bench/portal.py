@@ -252,11 +252,39 @@ def form_on_fast_3g(browser: Any, base: str, cookie: str | None) -> dict[str, fl
     }
 
 
+def _create_missing_tables_after_upgrade() -> None:
+    import appserver
+
+    upgrade = appserver.Environment.run_ioc
+
+    def run_ioc(self: Any, *args: str, timeout: float = appserver.SETUP_TIMEOUT_S) -> float:
+        elapsed = upgrade(self, *args, timeout=timeout)
+        if args == ("db", "upgrade"):
+            from ioc.config import Settings
+            from ioc.db import Base, Database
+            from ioc.modules import import_all_models
+
+            settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
+            import_all_models()
+            Base.metadata.create_all(Database(settings.resolved_database_url).engine)
+        return elapsed
+
+    appserver.Environment.run_ioc = run_ioc  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="requests per server timing")
     parser.add_argument("--runs", type=int, default=3, help="browser runs (medians)")
+    parser.add_argument(
+        "--create-all",
+        action="store_true",
+        help="after `ioc db upgrade`, create the tables that have no migration yet (as the "
+        "tests' IOC_TEST_CREATE_ALL), while a new model waits for its migration",
+    )
     args = parser.parse_args(argv)
+    if args.create_all:
+        _create_missing_tables_after_upgrade()
     from playwright.sync_api import sync_playwright
 
     with ExitStack() as stack:

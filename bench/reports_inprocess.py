@@ -11,6 +11,10 @@
   commonest categories, loading whole ORM rows and public columns alternately (A/B in one run).
 - scorecard: evaluate_agencies and evaluate_officers over the last 365 days, and the plan of
   the agencies' GROUP BY.
+- rollup: creates the roll-up tables and the new indexes if missing, backfills the roll-up
+  (timed), then the year's agencies scorecard live (the baseline) and from the roll-up,
+  alternated in one run, checking that both give the same figures; then one changed report
+  (its day counted live) and the job's rebuild.
 Writes to the database (intake adds reports): use a bench copy.
 """
 
@@ -143,10 +147,79 @@ def scorecard(db: Database, n: int) -> None:
             print("  plan:", row[-1])
 
 
+def _ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms (n={len(ordered)})"
+
+
+def rollup_ab(db: Database, n: int) -> None:
+    from sqlalchemy import update
+
+    from ioc.db import Base, utcnow
+    from ioc.reports import rollup
+    from ioc.reports.models import ReportAgencyDay, ReportRollupDay
+
+    Base.metadata.create_all(
+        db.engine, tables=[ReportAgencyDay.__table__, ReportRollupDay.__table__]
+    )
+    for index in Report.__table__.indexes:
+        t0 = time.perf_counter()
+        index.create(db.engine, checkfirst=True)
+        print(f"index {index.name}: {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    with db.session() as s:
+        days = rollup.refresh(s, limit=None)
+        rows = s.scalar(select(func.count()).select_from(ReportAgencyDay))
+    print(f"backfill: {days} days, {rows} rows, {time.perf_counter() - t0:.1f} s")
+    now = datetime.now(UTC)
+    # The console's period: the last 365 days to the end of today (UTC), and a rolling one.
+    end_day = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
+    periods = {
+        "page (365d)": (end_day - timedelta(days=365), end_day),
+        "rolling": (now - timedelta(days=365), now),
+    }
+    for label, (start, end) in periods.items():
+        times: dict[bool, list[float]] = {False: [], True: []}
+        results: dict[bool, Any] = {}
+        for i in range(2 * n):
+            use = i % 2 == 1
+            with db.session(write=False) as s:
+                t0 = time.perf_counter()
+                results[use] = evaluation.evaluate_agencies(
+                    s, start=start, end=end, now=now, use_rollup=use
+                )
+                times[use].append(1000 * (time.perf_counter() - t0))
+        assert results[True] == results[False], "the roll-up differs from the live figures"
+        base, new = statistics.median(times[False]), statistics.median(times[True])
+        print(f"{label}: live {_ms(times[False])}")
+        print(f"{label}: roll-up {_ms(times[True])}; ratio roll-up / live {new / base:.3f}")
+    # One report changes: its day is counted live until the job rebuilds it.
+    start, end = periods["page (365d)"]
+    with db.session() as s:
+        report_id = s.scalar(
+            select(Report.id).where(Report.status == lc.RESOLVED).order_by(Report.id.desc())
+        )
+        s.execute(update(Report).where(Report.id == report_id).values(updated_at=utcnow()))
+    after: list[float] = []
+    for _ in range(n):
+        with db.session(write=False) as s:
+            t0 = time.perf_counter()
+            evaluation.evaluate_agencies(s, start=start, end=end, now=now)
+            after.append(1000 * (time.perf_counter() - t0))
+        with db.session(write=False) as s:
+            _days, live = rollup.plan(s, start, end)
+    print(f"one day changed ({len(live)} live intervals): {_ms(after)}")
+    t0 = time.perf_counter()
+    with db.session() as s:
+        built = rollup.refresh(s)
+    print(f"job run: {built} day(s) rebuilt in {1000 * (time.perf_counter() - t0):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sqlite", required=True, help="DATA_DIR/ioc.sqlite3 of a bench copy")
-    parser.add_argument("what", choices=("intake", "list", "scorecard"))
+    parser.add_argument("what", choices=("intake", "list", "scorecard", "rollup"))
     parser.add_argument("n", type=int, nargs="?", default=0)
     args = parser.parse_args()
     ioc.modules.installed_modules()
@@ -155,6 +228,8 @@ def main() -> None:
         intake(db, args.n or 300)
     elif args.what == "list":
         list_ab(db, args.n or 160)
+    elif args.what == "rollup":
+        rollup_ab(db, args.n or 5)
     else:
         scorecard(db, args.n or 2)
 

@@ -97,6 +97,23 @@ def serve(workers: int) -> None:
     _serve(_settings(), workers=workers)
 
 
+@main.command("reports-rollup")
+@click.option("--rebuild", is_flag=True, help="Rebuild every day, not only new or changed ones.")
+def reports_rollup(rebuild: bool) -> None:
+    """Build the evaluation roll-up of every past day and month not built or changed."""
+    from sqlalchemy import delete
+
+    from ioc.reports import rollup
+    from ioc.reports.models import ReportRollupDay
+
+    database = _database(_settings())
+    with database.session() as session:
+        if rebuild:
+            session.execute(delete(ReportRollupDay))
+        built = rollup.refresh(session, limit=None)
+    click.echo(f"Built {built} days and months.")
+
+
 @main.command()
 def worker() -> None:
     """Run periodic jobs only (for production, beside `ioc serve` with IOC_SCHEDULER=false)."""

@@ -289,6 +289,15 @@ def test_report_made_offline_is_sent_exactly_once(
     other = phone.new_page()
     other.goto("/reports/new")
     expect(other.get_by_role("heading", name="Gửi phản ánh")).to_be_visible()
+    # The kept copy is the anonymous form; for the person signed in on this phone it does not
+    # ask again for a name and a phone number, and the map (kept by the worker) still works.
+    expect(other.get_by_text("Bạn đã đăng nhập: phản ánh được gửi từ tài khoản")).to_be_visible()
+    expect(other.get_by_label("Họ tên của bạn")).to_be_hidden()
+    expect(other.locator("a.header-link[href^='/signin']")).to_be_hidden()
+    expect(other.locator("[data-report-map] .leaflet-interactive").first).to_be_attached(
+        timeout=10_000
+    )
+    other.screenshot(path=str(screenshot_dir / "citizen-offline-form-360.png"), full_page=True)
 
     phone.set_offline(False)
     sent = page.locator(f"[data-outbox-key='{key}']")
@@ -319,6 +328,120 @@ def test_report_made_offline_is_sent_exactly_once(
         key,
     )
     assert again == [201, code]
+
+
+def test_report_refused_after_the_network_returns_shows_why_and_try_again(
+    phone: BrowserContext, screenshot_dir: Path
+) -> None:
+    page = phone.new_page()
+    _sign_in(page, "congdan@demo.ioc.vn")
+    page.goto("/reports/new")
+    _wait_for_worker(page)
+    key = page.locator("[data-idempotency-key]").input_value()
+
+    # Offline, a report without a place on the map nor an address: the phone keeps it.
+    phone.set_offline(True)
+    page.get_by_label("Lĩnh vực", exact=True).select_option("waste.illegal_dumping")
+    page.get_by_label("Mô tả vấn đề").fill(f"Rác thải đổ trộm ven đường. [{uuid.uuid4().hex[:8]}]")
+    page.get_by_label("Xã, phường").select_option(index=2)
+    page.get_by_role("button", name="Gửi phản ánh").click()
+    expect(page.get_by_role("heading", name="Đã lưu trên điện thoại")).to_be_visible()
+
+    # The network returns; the server refuses it (422): the phone says why, and offers to
+    # try again or delete it. Nothing is half-saved.
+    phone.set_offline(False)
+    item = page.locator(f"[data-outbox-key='{key}']")
+    expect(item).to_contain_text("Chưa gửi được", timeout=15_000)
+    expect(item).to_contain_text("Cần kiểm tra lại phản ánh")
+    expect(item).to_contain_text("Đánh dấu vị trí trên bản đồ")
+    retry = item.get_by_role("button", name="Thử lại")
+    expect(retry).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "citizen-outbox-refused-360.png"), full_page=True)
+    badge = page.locator(".tabbar a[href='/me/reports'] .count-badge")
+    expect(badge).to_have_text("1")
+
+    # Trying again reaches the server again: still refused, still one item, the reason shown.
+    with page.expect_response(lambda r: r.url.endswith("/reports/new") and r.status == 422):
+        retry.click()
+    expect(page.locator(f"[data-outbox-key='{key}']")).to_have_count(1)
+    expect(page.locator(f"[data-outbox-key='{key}']")).to_contain_text("Cần kiểm tra lại")
+
+    # Deleting it (after a confirmation) empties the outbox.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"[data-outbox-key='{key}']").get_by_role(
+        "button", name=re.compile("^X(oá|óa)$")
+    ).click()
+    expect(page.locator(f"[data-outbox-key='{key}']")).to_have_count(0)
+    expect(badge).to_have_count(0)
+
+
+def test_question_without_a_place_is_answered_by_the_agency(
+    browser: Browser, live_server: str, phone: BrowserContext, screenshot_dir: Path
+) -> None:
+    page = phone.new_page()
+    _sign_in(page, "congdan@demo.ioc.vn")
+    page.goto("/")
+    page.locator(".home-actions").get_by_role("link", name=re.compile("Hỏi đáp, góp ý")).click()
+    expect(page).to_have_url(re.compile(r"/feedback/new$"))
+    expect(page.get_by_role("heading", name="Hỏi đáp, góp ý")).to_be_visible()
+    # No map, no photos: a question needs no place.
+    expect(page.locator("[data-report-map]")).to_have_count(0)
+    expect(page.locator("input[type=file]")).to_have_count(0)
+    send = page.get_by_role("button", name="Gửi câu hỏi, góp ý")
+    # Empty: the error names the field, in Vietnamese.
+    send.click()
+    expect(page.locator(".error-summary")).to_contain_text("Hãy viết câu hỏi hoặc ý kiến góp ý")
+    page.get_by_role("radio", name=re.compile("Phản ánh khác không có địa điểm")).check()
+    question = (
+        f"Xin hỏi: sửa lại mái tôn của nhà ở có cần xin giấy phép xây dựng không? "
+        f"[{uuid.uuid4().hex[:6]}]"
+    )
+    page.get_by_label("Câu hỏi hoặc ý kiến góp ý của bạn").fill(question)
+    page.screenshot(path=str(screenshot_dir / "citizen-question-form-360.png"), full_page=True)
+    send.click()
+    page.wait_for_url(re.compile(r"/reports/PA-\d{4}-\d{6}$"))
+    code = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_text(question)).to_be_visible()
+    expect(page.get_by_role("heading", name="Nội dung câu hỏi, góp ý")).to_be_visible()
+    expect(page.locator(".map, [data-map]")).to_have_count(0)  # no place, no map
+    page.screenshot(path=str(screenshot_dir / "citizen-question-sent-360.png"), full_page=True)
+
+    staff_ctx = browser.new_context(base_url=live_server, viewport={"width": 1440, "height": 900})
+    staff = staff_ctx.new_page()
+    try:
+        # No rule routes "other" matters: the operations centre sends it to the agency.
+        _sign_in(staff, "vanhanh@demo.ioc.vn")
+        staff.goto("/console/reports/triage")
+        row = staff.locator("tr", has=staff.get_by_role("link", name=code))
+        row.get_by_role("combobox").select_option(label="Sở Xây dựng")
+        row.get_by_role("button").click()
+        expect(staff.get_by_role("link", name=code)).to_have_count(0)
+        staff.context.clear_cookies()
+
+        # The agency's officer accepts and answers it.
+        _sign_in(staff, "canbo@demo.ioc.vn")
+        staff.goto(f"/console/reports/{code}")
+        staff.get_by_role("button", name="Tiếp nhận").click()
+        expect(staff.get_by_text("Đã tiếp nhận").first).to_be_visible()
+        staff.get_by_text("Trả lời: đã giải quyết", exact=True).first.click()
+        staff.get_by_label("Trả lời công khai cho người dân").fill(
+            "Sửa mái nhà không làm thay đổi kết cấu chịu lực thì không cần giấy phép xây dựng."
+        )
+        staff.get_by_role("button", name="Trả lời: đã giải quyết").click()
+        expect(staff.get_by_text("Đã giải quyết").first).to_be_visible()
+    finally:
+        staff_ctx.close()
+
+    # The citizen reads the answer (and its agency) on the question's page, and in My reports.
+    page.goto("/me/reports")
+    card = page.locator(".report-card", has_text=code)
+    expect(card).to_contain_text("Đã xử lý")
+    card.get_by_role("link").first.click()
+    expect(page.get_by_role("region", name="Trả lời của cơ quan")).to_contain_text(
+        "không cần giấy phép xây dựng"
+    )
+    expect(page.get_by_text("Sở Xây dựng").first).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "citizen-question-answered-360.png"), full_page=True)
 
 
 def test_portal_pages_pass_axe_at_phone_size(phone: BrowserContext) -> None:

@@ -154,7 +154,7 @@ def test_sign_in_by_code_then_profile_then_delete(client: TestClient, seeded: Se
     )
     seeded.commit()
     home = client.get("/")
-    assert "Thông báo: 1 chưa đọc" in home.text
+    assert "Thông báo của tôi: 1 chưa đọc" in home.text
     listing = client.get("/notifications")
     assert "Phản ánh PA-2026-000009 đã được đóng." in listing.text
     note_id = seeded.scalar(select(Notification.id).where(Notification.user_id == user.id))

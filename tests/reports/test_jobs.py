@@ -99,4 +99,5 @@ def test_the_module_declares_its_jobs() -> None:
         "reports.reminders",
         "reports.escalate",
         "reports.auto_close",
+        "reports.rollup",
     ]

@@ -83,9 +83,11 @@ def _spikes(session: Any) -> int:
 
 
 def _build() -> Module:
-    from ioc.alerts import pages
+    from ioc.alerts import context, pages
+    from ioc.web.templating import register_page_context
 
     subscribe()
+    register_page_context("alerts.nav_badge", context.nav_badge)
     return Module(
         name="alerts",
         routers=(pages.router, pages.admin_router),

@@ -161,3 +161,88 @@ def _month_resolutions(
         .where(*month, Report.status.in_((lc.RESOLVED, lc.CLOSED)))
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+@dataclass(frozen=True)
+class LateAgency:
+    code: str
+    name: str
+    open: int
+    overdue: int
+    resolved_this_month: int
+    on_time_this_month: int
+
+    @property
+    def overdue_share(self) -> float:
+        return self.overdue / self.open if self.open else 0.0
+
+    @property
+    def on_time_share(self) -> float | None:
+        if not self.resolved_this_month:
+            return None
+        return self.on_time_this_month / self.resolved_this_month
+
+
+def late_agencies(
+    session: Session, *, tz: str, now: datetime | None = None, limit: int = 6
+) -> list[LateAgency]:
+    """The agencies with the most overdue open reports (the province's picture): which agencies
+    are late, with their on-time share of this month's resolutions."""
+    from ioc.areas.models import Agency
+
+    now = now or utcnow()
+    now_ = literal(now, UTCDateTime())
+    due = dl.current_due_sql()
+    running = Report.status.in_(sorted(lc.CLOCK_RUNNING))
+    overdue = or_(
+        and_(running, due.is_not(None), now_ > due),
+        and_(Report.status == lc.WAITING, Report.paused_at.is_not(None), Report.paused_at > due),
+    )
+    rows = session.execute(
+        select(Report.agency_id, func.count(), _count(overdue))
+        .where(Report.status.in_(sorted(lc.OPEN)), Report.agency_id.is_not(None))
+        .group_by(Report.agency_id)
+    ).all()
+    late = sorted(
+        ((int(a or 0), int(n or 0), int(o or 0)) for a, n, o in rows if o),
+        key=lambda r: (-r[2], -r[1], r[0]),
+    )[:limit]
+    if not late:
+        return []
+    ids = [a for a, _, _ in late]
+    names = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(ids))).all()}
+    rec = ReportAgencyRecord
+    month_start = local_month_start(now, tz)
+    on_time = or_(Report.resolve_due_at.is_(None), Report.resolved_at <= Report.resolve_due_at)
+    month = {
+        int(a): (int(n or 0), int(t or 0))
+        for a, n, t in session.execute(
+            select(rec.agency_id, func.count(), _count(on_time))
+            .join(Report, Report.id == rec.report_id)
+            .where(
+                rec.resolved_at >= month_start,
+                rec.resolved_at <= now,
+                # "+ 0": on the resolution-time index (a month of rows), as _month_resolutions.
+                (rec.agency_id + 0).in_(ids),
+                Report.status.in_((lc.RESOLVED, lc.CLOSED)),
+            )
+            .group_by(rec.agency_id)
+        ).all()
+    }
+    out = []
+    for agency_id, open_count, overdue_count in late:
+        agency = names.get(agency_id)
+        if agency is None:
+            continue
+        resolved, in_time = month.get(agency_id, (0, 0))
+        out.append(
+            LateAgency(
+                code=agency.code,
+                name=agency.name,
+                open=open_count,
+                overdue=overdue_count,
+                resolved_this_month=resolved,
+                on_time_this_month=in_time,
+            )
+        )
+    return out

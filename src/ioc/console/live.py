@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from ioc.kit import events as kit_events
 from ioc.kit.events import Event, EventOut
+from ioc.kit.i18n import translator
 
 from .scope import ConsoleScope
+from .titles import event_title, needs_names
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,13 @@ RETRY_MS = 3000
 TONES = {"info": "info", "notice": "neutral", "warning": "warn", "critical": "bad"}
 
 
-def event_data(event: EventOut | Event) -> dict[str, Any]:
-    """What a console needs to show an event (no personal data: no actor, no payload)."""
+def event_data(
+    event: EventOut | Event,
+    _: Callable[..., str] | None = None,
+    alerts: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """What a console needs to show an event (no personal data: no actor, no payload), its
+    title in the reader's language when given their translator."""
     href = ""
     if event.subject_type == "report":
         href = f"/console/reports/{event.subject_id}"
@@ -45,7 +52,7 @@ def event_data(event: EventOut | Event) -> dict[str, Any]:
     return {
         "id": event.id,
         "type": event.type,
-        "title": event.title or event.type,
+        "title": event_title(event, _, alerts) if _ else (event.title or event.type),
         "severity": event.severity,
         "tone": TONES.get(event.severity, "neutral"),
         "time": event.occurred_at.isoformat(),
@@ -57,8 +64,15 @@ def event_data(event: EventOut | Event) -> dict[str, Any]:
     }
 
 
-def sse_message(event: EventOut | Event, *, kind: str = "event") -> str:
-    data = json.dumps(event_data(event), ensure_ascii=False, separators=(",", ":"))
+def sse_message(
+    event: EventOut | Event,
+    *,
+    kind: str = "event",
+    locale: str | None = None,
+    alerts: Mapping[str, str] | None = None,
+) -> str:
+    _ = translator(locale) if locale else None
+    data = json.dumps(event_data(event, _, alerts), ensure_ascii=False, separators=(",", ":"))
     return f"id: {event.id}\nevent: {kind}\ndata: {data}\n\n"
 
 
@@ -68,6 +82,7 @@ class Client:
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[EventOut] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    locale: str | None = None
 
 
 class LiveHub:
@@ -85,14 +100,17 @@ class LiveHub:
         self._clients: dict[asyncio.AbstractEventLoop, set[Client]] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self.dropped_total = 0
+        # (events, locale) -> alert titles by id, read from the database (titles.alert_titles):
+        # an alert event's title names the alert in the reader's language. Optional.
+        self.alert_lookup: Callable[[list[Any], str], Mapping[str, str]] | None = None
 
     @property
     def client_count(self) -> int:
         return sum(len(c) for c in self._clients.values())
 
-    def connect(self, scope: ConsoleScope) -> Client:
+    def connect(self, scope: ConsoleScope, locale: str | None = None) -> Client:
         loop = asyncio.get_running_loop()
-        client = Client(scope, loop, asyncio.Queue(self.queue_size))
+        client = Client(scope, loop, asyncio.Queue(self.queue_size), locale=locale)
         with self._lock:
             self._clients.setdefault(loop, set()).add(client)
             # Subscribed only while someone listens: an idle app costs the bus nothing.
@@ -134,6 +152,18 @@ class LiveHub:
                     "live feed: dropped a client that fell %d events behind", client.queue.maxsize
                 )
 
+    async def _alerts(self, event: Event | EventOut, client: Client) -> Mapping[str, str] | None:
+        """An alert's title or an agency's name, read when such an event is sent (rare)."""
+        if self.alert_lookup is None or client.locale is None or not needs_names(event):
+            return None
+        from fastapi.concurrency import run_in_threadpool
+
+        try:
+            return await run_in_threadpool(self.alert_lookup, [event], client.locale)
+        except Exception:  # a title is never worth a dropped feed
+            log.warning("live feed: could not read an alert's title", exc_info=True)
+            return None
+
     async def stream(
         self, client: Client, replay: Sequence[Event | EventOut], *, last_id: int
     ) -> AsyncIterator[str]:
@@ -145,7 +175,9 @@ class LiveHub:
             for one in replay:
                 if one.id > sent:
                     sent = one.id
-                    yield sse_message(one)
+                    yield sse_message(
+                        one, locale=client.locale, alerts=await self._alerts(one, client)
+                    )
             while not client.dropped.is_set():
                 try:
                     event = await asyncio.wait_for(client.queue.get(), self.heartbeat_seconds)
@@ -155,7 +187,9 @@ class LiveHub:
                 if event.id <= sent:
                     continue  # already sent in the replay
                 sent = event.id
-                yield sse_message(event)
+                yield sse_message(
+                    event, locale=client.locale, alerts=await self._alerts(event, client)
+                )
             yield "event: dropped\ndata: {}\n\n"
         finally:
             self.disconnect(client)

@@ -6,25 +6,26 @@ thing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ioc.areas.models import Agency
 from ioc.db import utcnow
 from ioc.indicators.overview import Tile, overview_tiles
 from ioc.kit.events import Event
-from ioc.kit.i18n import format_local_datetime, format_number
+from ioc.kit.i18n import format_local_datetime, format_number, translator
 from ioc.kit.module import Module
 from ioc.kit.permissions import Actor, can
 
 from .cache import TtlCache
-from .figures import ReportFigures, report_figures
+from .figures import LateAgency, ReportFigures, late_agencies, report_figures
 from .live import event_data
 from .scope import ConsoleScope
+from .titles import alert_titles
 
 Translate = Callable[..., str]
 
@@ -54,6 +55,10 @@ class Overview:
     events: list[dict[str, Any]]
     overlays: list[dict[str, Any]]
     updated_at: datetime
+    late_agencies: list[dict[str, Any]] = field(default_factory=list)
+    # The newest event id this picture includes: the live feed continues from there (the list
+    # is ordered by time, so its own ids need not contain the largest).
+    last_event_id: int = 0
 
 
 def _indicator_tile(t: Tile, _: Translate) -> TileView:
@@ -148,12 +153,41 @@ def recent_events(
     rows = session.scalars(
         select(Event).where(scope.event_condition()).order_by(Event.id.desc()).limit(limit)
     ).all()
+    _ = translator(locale)
+    alerts = alert_titles(session, rows, _, locale)
     out = []
     for e in rows:
-        data = event_data(e)
+        data = event_data(e, _, alerts)
         data["time_label"] = format_local_datetime(e.occurred_at, locale, tz)
         out.append(data)
     return out
+
+
+def late_agency_rows(agencies: list[LateAgency], locale: str) -> list[dict[str, Any]]:
+    """The late-agencies panel: worst first, with where to look (their overdue inbox)."""
+    top = max((a.overdue for a in agencies), default=0) or 1
+    rows = []
+    for a in agencies:
+        share = a.on_time_share
+        rows.append(
+            {
+                "code": a.code,
+                "name": a.name,
+                "overdue": format_number(a.overdue, locale),
+                "open": format_number(a.open, locale),
+                "bar": round(100 * a.overdue / top),
+                "on_time": None if share is None else format_number(share * 100, locale),
+                "on_time_tone": None
+                if share is None
+                else "ok"
+                if share >= 0.8
+                else "warn"
+                if share >= 0.6
+                else "bad",
+                "href": f"/console/reports?agency={a.code}&bucket=overdue",
+            }
+        )
+    return rows
 
 
 def build(
@@ -187,6 +221,14 @@ def build(
         else indicator_tiles()
     )
     tiles = [_indicator_tile(t, _) for t in raw]
+    late: list[LateAgency] = []
+    if scope.province_wide:
+        # Which agencies are late: a grouped count of the open reports, cached briefly.
+        late = (
+            cache.get(("late", tz), lambda: late_agencies(session, tz=tz, now=now), ttl=60.0)
+            if cache is not None
+            else late_agencies(session, tz=tz, now=now)
+        )
     return Overview(
         scope=scope,
         agency_name=agency_name,
@@ -196,4 +238,7 @@ def build(
         events=recent_events(session, scope, locale=locale, tz=tz),
         overlays=map_overlays(modules, actor, _),
         updated_at=now,
+        late_agencies=late_agency_rows(late, locale),
+        last_event_id=session.scalar(select(func.max(Event.id)).where(scope.event_condition()))
+        or 0,
     )

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from ioc.config import Settings
 from ioc.console import overview, service
 from ioc.console.cache import TtlCache
-from ioc.console.live import LiveHub, replay_events
+from ioc.console.live import LiveHub, event_data, replay_events
 from ioc.console.scope import ConsoleScope, scope_for
+from ioc.console.titles import alert_titles, event_title
 from ioc.kit.events import Event
 from ioc.kit.i18n import format_local_datetime, translator
 from ioc.kit.permissions import Actor, require
@@ -23,13 +24,16 @@ from ioc.web.templating import render
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
-def _event_rows(events: list, locale: str, tz: str) -> list[dict[str, str]]:  # type: ignore[type-arg]
+def _event_rows(session: Session, events: list, locale: str, tz: str) -> list[dict[str, str]]:  # type: ignore[type-arg]
+    _ = translator(locale)
+    alerts = alert_titles(session, events, _, locale)
     return [
         {
             "time_label": format_local_datetime(e.occurred_at, locale, tz),
-            "title": e.title or e.type,
+            "title": event_title(e, _, alerts),
             "severity": e.severity,
             "type": e.type,
+            "href": event_data(e)["href"],
         }
         for e in events
     ]
@@ -113,7 +117,7 @@ async def live_feed(request: Request, actor: CurrentActor, settings: AppSettings
 
     scope = await run_in_threadpool(read_scope)
     # Connected before the replay is read, so that nothing falls between the two.
-    client = hub.connect(scope)
+    client = hub.connect(scope, request_locale(request))
     try:
         replay = await run_in_threadpool(read_replay, scope) if last_id >= 0 else []
     except BaseException:
@@ -137,6 +141,14 @@ def live_hub(app: Any) -> LiveHub:
     hub = getattr(app.state, "console_live", None)
     if hub is None:
         hub = app.state.console_live = LiveHub(getattr(app.state, "event_bus", None))
+        db = getattr(app.state, "db", None)
+        if db is not None:
+
+            def lookup(events: list[Any], locale: str) -> dict[str, str]:
+                with db.session(write=False) as session:
+                    return alert_titles(session, events, translator(locale), locale)
+
+            hub.alert_lookup = lookup
     return hub
 
 
@@ -147,6 +159,7 @@ def events_page(
     require(actor, "console.view")
     locale = request_locale(request)
     events = _event_rows(
+        session,
         list(service.visible_events(session, scope_for(session, actor), limit=200)),
         locale,
         settings.timezone,

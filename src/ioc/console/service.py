@@ -53,9 +53,13 @@ def snapshot(session: Session, now: datetime | None = None) -> Snapshot:
 
 
 def visible_events(session: Session, scope: ConsoleScope, *, limit: int = 50) -> Sequence[Event]:
-    """The timeline as this scope may see it (see ``scope.ConsoleScope``)."""
+    """The timeline as this scope may see it (see ``scope.ConsoleScope``), newest first by when
+    it happened (an event recorded late, like an import's, takes its place in time)."""
     return session.scalars(
-        select(Event).where(scope.event_condition()).order_by(Event.id.desc()).limit(limit)
+        select(Event)
+        .where(scope.event_condition())
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(limit)
     ).all()
 
 

@@ -210,17 +210,32 @@ def page_context(request: Request, actor: Actor, face: str) -> dict[str, Any]:
     from ioc.portal import usage
 
     db = request.app.state.db
+    # One statement for both (this runs on every portal page of a signed-in person).
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    profiles = (
+        select(func.count(CitizenProfile.user_id))
+        .where(CitizenProfile.user_id == actor.user_id)
+        .scalar_subquery()
+    )
+    active_on = (
+        select(CitizenProfile.last_active_on)
+        .where(CitizenProfile.user_id == actor.user_id)
+        .scalar_subquery()
+    )
     with db.session(write=False) as session:
-        count = unread_count(session, actor.user_id)
-        profile = session.execute(
-            select(CitizenProfile.last_active_on).where(CitizenProfile.user_id == actor.user_id)
-        ).first()
+        count, has_profile, last_active_on = session.execute(
+            select(unread, profiles, active_on)
+        ).one()
     writing = request.method != "GET" or getattr(request.state, "writes", False)
-    stale = profile is not None and (profile[0] is None or profile[0] < usage.local_today())
+    stale = bool(has_profile) and (last_active_on is None or last_active_on < usage.local_today())
     if stale and not writing:
         try:
             with db.session(write=True) as session:
                 usage.mark_active(session, actor.user_id)
         except Exception:  # counting must never break a page
             log.exception("could not count an active account")
-    return {"unread_notifications": count}
+    return {"unread_notifications": int(count or 0)}

@@ -33,9 +33,7 @@ THEME_COLOR = "#0d2c4f"
 BACKGROUND_COLOR = "#f3f5f8"
 
 # The shell a phone keeps: what every portal page needs to draw, and the report form's script.
-# Paths are relative to /static/; each is requested with ?v=<version>. Not the map (Leaflet and
-# the base map's GeoJSON): offline, the form falls back to the commune and the address, and the
-# first visit stays light.
+# Paths are relative to /static/; each is requested with ?v=<version>.
 SHELL = (
     "css/ioc.css",
     "js/ioc.js",
@@ -57,6 +55,20 @@ SHELL = (
     "vendor/fonts/be-vietnam-pro-latin-600-normal.woff2",
     "vendor/fonts/be-vietnam-pro-latin-700-normal.woff2",
 )
+# The report form's map, kept too (best effort: a file that cannot be fetched does not stop the
+# install), so that a report made without a network can still be placed on the map. The worker
+# fetches them after the page has loaded, so the first visit is not slowed down.
+MAP_STATIC = ("vendor/leaflet.css", "vendor/leaflet.js", "js/map.js")
+# Leaflet's own images are asked for without a version (found from leaflet.css).
+MAP_IMAGES = (
+    "marker-icon.png",
+    "marker-icon-2x.png",
+    "marker-shadow.png",
+    "layers.png",
+    "layers-2x.png",
+)
+# The base map's layers (map.js's default layers), served by the areas module.
+MAP_LAYERS = ("land", "neighbours", "province", "communes")
 # Pages kept for use without a network, fetched by the worker WITHOUT cookies, so the copy
 # is the anonymous one: never anybody's name, reports or token.
 OFFLINE_PAGES = ("/offline", "/reports/new")
@@ -89,11 +101,29 @@ def _static_context(request: Request, actor: Actor, face: str) -> dict[str, Any]
 register_page_context("static_version", _static_context)
 
 
+_HOME_ORDER = {
+    url: i
+    for i, url in enumerate(
+        (
+            "/reports/new",
+            "/feedback/new",
+            "/me/reports",
+            "/notices",
+            "/reports",
+            "/directory",
+            "/me",
+        )
+    )
+}
+
+
 @router.get("/")
 def portal_home(request: Request, actor: CurrentActor) -> Response:
     # The big actions come from the installed modules (the module contract), so the home page
     # offers only what this installation can do.
     actions = nav_for(request, "portal-home", actor, translator(request_locale(request)))
+    # What people come for first: report, ask, follow, read the province's notices; the rest after.
+    actions.sort(key=lambda a: _HOME_ORDER.get(a.url, len(_HOME_ORDER)))
     return render(
         request,
         "portal/home.html",
@@ -171,7 +201,19 @@ def _service_worker() -> bytes:
         for p in SHELL
         if (STATIC_DIR / p).exists()
     ]
-    config = {"version": version, "shell": shell, "pages": list(OFFLINE_PAGES)}
+    map_files = [f"/static/{p}?v={version}" for p in MAP_STATIC if (STATIC_DIR / p).exists()]
+    map_files += [
+        f"/static/vendor/images/{name}"
+        for name in MAP_IMAGES
+        if (STATIC_DIR / "vendor" / "images" / name).exists()
+    ]
+    config = {
+        "version": version,
+        "shell": shell,
+        "pages": list(OFFLINE_PAGES),
+        "map": map_files,
+        "layers": [f"/geo/{name}.geojson" for name in MAP_LAYERS],
+    }
     source = SW_SOURCE.read_text(encoding="utf-8")
     return source.replace("/*CONFIG*/{}", json.dumps(config)).encode()
 

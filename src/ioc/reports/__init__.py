@@ -81,6 +81,9 @@ def _demo(session: Any, *, progress: Any) -> None:
     from ioc.reports.demo import seed_demo_reports
 
     seed_demo_reports(session, progress=progress)
+    from ioc.reports.demo_events import record_recent_demo_events
+
+    record_recent_demo_events(session)
 
 
 def _build() -> Module:

@@ -306,6 +306,9 @@ def seed_demo_reports(
         if (i + 1) % 250 == 0 or i + 1 == count:
             progress("demo reports", i + 1, count)
     _insert(session, sims, now, progress, world.cal)
+    from ioc.reports import rollup
+
+    rollup.refresh(session, now=now, calendar=world.cal, limit=None)
     return len(sims)
 
 

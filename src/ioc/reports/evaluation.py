@@ -33,6 +33,12 @@ stored on the agency records when the report is resolved (`record_resolution`, c
 service.resolve); a resolved record without it (rows written below the service) is worked out
 with the calendar here. The officer table is one GROUP BY over the records holding the standing
 resolution (time and officer, stored by `record_resolution`). No timestamp comes back to Python.
+
+Over the whole province the agency table reads the built days and months of the roll-up
+(rollup.py: the same tally per agency and day, kept by the job ``reports.rollup``) and counts
+only the rest live: open reports, days changed since they were built, today and the period's
+edges. ``use_rollup=False`` gives the live path alone (tests/reports/test_rollup.py checks
+they agree). The officer table is always live.
 """
 
 from __future__ import annotations
@@ -209,14 +215,62 @@ def evaluate_agencies(
     now: datetime | None = None,
     min_volume: int = DEFAULT_MIN_VOLUME,
     calendar: WorkCalendar | None = None,
+    use_rollup: bool = True,
 ) -> list[AgencyScore]:
     """One row per agency that received a report in [start, end): ranked agencies first, in
-    rank order, then those below the minimum volume by volume."""
+    rank order, then those below the minimum volume by volume.
+
+    Over the whole province the built days of the roll-up (rollup.py) are read from it, and
+    only the rest is counted live: open reports, changed days and the edges of the period."""
     now = now or utcnow()
     rec = ReportAgencyRecord
-    period = [rec.received_at >= start, rec.received_at < end]
-    if area_code is not None:
-        period.append(Report.area_code == area_code)
+    from ioc.reports import rollup
+
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    if area_code is None and use_rollup:
+        days, live = rollup.plan(session, start, end)
+    else:
+        days, live = [], [(start, end)]
+    if days:
+        rollup.add_spans(session, tallies, days)
+        # Open reports received on those days: their overdue flag moves with the clock. Found
+        # through the reports' status index (the few open ones), not the year's records: the
+        # received time is wrapped so that no planner starts from its index.
+        received = func.coalesce(rec.received_at, rec.received_at)
+        outside_live = [~and_(received >= a, received < b) for a, b in live]
+        tally_live(
+            session,
+            tallies,
+            [received >= start, received < end, Report.status.in_(lc.OPEN), *outside_live],
+            now=now,
+            calendar=calendar,
+        )
+    for a, b in live:
+        period = [rec.received_at >= a, rec.received_at < b]
+        if area_code is not None:
+            period.append(Report.area_code == area_code)
+        tally_live(session, tallies, period, now=now, calendar=calendar)
+    tallies = {k: t for k, t in tallies.items() if t.received}
+    if not tallies:
+        return []
+    agencies = {
+        a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(list(tallies))))
+    }
+    scores = [_score(agencies[agency_id], tally) for agency_id, tally in tallies.items()]
+    return _rank(scores, min_volume)
+
+
+def tally_live(
+    session: Session,
+    tallies: dict[int, _Tally],
+    period: list[ColumnElement[bool]],
+    *,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+) -> None:
+    """Add to ``tallies`` the records matching ``period`` (conditions on the records joined
+    to their reports), counted from the rows."""
+    rec = ReportAgencyRecord
     # The records grouped by everything a figure depends on: each row is evaluated once in
     # SQL, and the few thousand groups are counted in Python by the rules above.
     keys = (
@@ -243,19 +297,11 @@ def evaluate_agencies(
         .where(*period)
         .group_by(*keys)
     )
-    tallies: dict[int, _Tally] = defaultdict(_Tally)
     unstored = False
     for group in session.execute(stmt):
         unstored |= _add(tallies[group.agency_id], group)
-    if not tallies:
-        return []
     if unstored:
         _work_out_hours(session, tallies, period, calendar)
-    agencies = {
-        a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(list(tallies))))
-    }
-    scores = [_score(agencies[agency_id], tally) for agency_id, tally in tallies.items()]
-    return _rank(scores, min_volume)
 
 
 def _is_resolved(status: Any, has_resolved_at: Any) -> bool:

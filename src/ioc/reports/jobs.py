@@ -183,7 +183,19 @@ def job_specs(*, reopen_days: int = REOPEN_DAYS) -> tuple[JobSpec, ...]:
             timedelta(hours=1),
             "Close resolved reports once the time to reopen has passed",
         ),
+        JobSpec(
+            "reports.rollup",
+            _rollup,
+            timedelta(minutes=5),
+            "Rebuild the evaluation roll-up of past days that changed",
+        ),
     )
+
+
+def _rollup(session: Session) -> int:
+    from ioc.reports import rollup
+
+    return rollup.refresh(session)
 
 
 JOBS = job_specs()

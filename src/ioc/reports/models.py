@@ -4,17 +4,19 @@ them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -130,6 +132,9 @@ class Report(Base):
         Index("ix_reports_category_status_submitted", "category_id", "status", "submitted_at"),
         Index("ix_reports_submitted", "submitted_at"),
         Index("ix_reports_updated", "updated_at"),
+        # Briefings count a period's resolutions and ratings.
+        Index("ix_reports_resolved", "resolved_at"),
+        Index("ix_reports_rated", "rated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -265,3 +270,50 @@ class ReportCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportAgencyDay(Base):
+    """The evaluation's counts per agency and local day (or month, ``span``) of receipt
+    (rollup.py), over the records of reports that were not open when it was built: the same
+    tally as the live query (evaluation._add), so that a year's scorecard sums about a
+    thousand rows. Open reports are always counted live (their overdue flag moves with the
+    clock)."""
+
+    __tablename__ = "report_agency_days"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the span
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    transferred_out: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_not_competent: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    within: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_late: Mapped[int] = mapped_column(Integer, default=0)
+    closed_unfixed: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    ever_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    late_or_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    # The working hours to resolve of each resolved record, as packed float64 (array "d"), so
+    # that medians and means stay exact.
+    hours: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class ReportRollupDay(Base):
+    """A local day (or month) whose roll-up rows are built, and when (or last found
+    unchanged): a report changed since (its ``updated_at``) makes its records count live until
+    the job rebuilds it."""
+
+    __tablename__ = "report_rollup_days"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -376,6 +376,8 @@ def report_page(request: Request, code: str, session: DbSession, actor: CurrentA
         {
             "report": report,
             "category_name": category_name(category, locale),
+            # A question or suggestion (no place needed) is not called "the problem".
+            "is_question": category is not None and not category.location_required,
             "agency": agency,
             "status_text": status_label(report.status, _),
             "status_tone": STATUS_TONES.get(report.status, "neutral"),

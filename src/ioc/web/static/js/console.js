@@ -59,7 +59,8 @@
     var mapEl = root.querySelector('[data-ioc-map]');
     var source = null;
     var seen = {};
-    var lastId = 0;
+    // The picture's newest event (its list is ordered by time, not by id).
+    var lastId = Number(root.dataset.lastEventId) || 0;
     Array.prototype.forEach.call(list.querySelectorAll('[data-event-id]'), function (li) {
       seen[li.dataset.eventId] = true;
       lastId = Math.max(lastId, Number(li.dataset.eventId) || 0);
@@ -192,6 +193,34 @@
         window.setTimeout(connect, 500);
       });
     }
+
+    // The menu's open-alert count follows the alert panel, which reloads on alert events.
+    function updateAlertBadge(panel) {
+      var link = document.querySelector('.sidebar__link[href="/console/alerts"]');
+      if (!panel || !link || panel.dataset.openCount === undefined) return;
+      var count = Number(panel.dataset.openCount) || 0;
+      var badge = link.querySelector('[data-nav-badge="alerts"]');
+      if (!count) {
+        if (badge) badge.remove();
+        return;
+      }
+      if (!badge) {
+        badge = document.createElement('span');
+        badge.dataset.navBadge = 'alerts';
+        badge.setAttribute('aria-hidden', 'true');
+        link.appendChild(badge);
+      }
+      badge.className =
+        'sidebar__badge sidebar__badge--' + (panel.dataset.openCritical === '1' ? 'bad' : 'warn');
+      badge.textContent = String(count);
+      var described = document.getElementById('nav-badge-alerts');
+      if (described) described.textContent = described.textContent.replace(/\d+/, String(count));
+    }
+    document.body.addEventListener('htmx:afterSwap', function (event) {
+      if (event.target && event.target.id === 'ov-alerts') {
+        updateAlertBadge(event.target.querySelector('[data-open-count]'));
+      }
+    });
 
     // Fit the province to the panel once drawn, and again when the panel changes size (the
     // wall's layout settles after the fonts load; a window moves to another screen).

@@ -318,7 +318,33 @@
   }
   api.flushAndRender = flushAndRender;
 
+  /* Pages from the server say whether someone is signed in; the phone remembers only that
+     (never a name). The worker's kept copies (data-signed-in="copy") are anonymous: for a
+     person signed in on this phone they do not ask again for a name and a phone number. */
+  function rememberSignIn() {
+    var shell = document.querySelector('[data-signed-in]');
+    if (!shell) return;
+    var state = shell.getAttribute('data-signed-in');
+    try {
+      if (state !== 'copy') {
+        root.localStorage.setItem('ioc.signedIn', state === '1' ? '1' : '0');
+        return;
+      }
+      if (root.localStorage.getItem('ioc.signedIn') !== '1') return;
+    } catch (e) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll('[data-when-anonymous]'), function (node) {
+      node.hidden = true;
+      Array.prototype.forEach.call(node.querySelectorAll('input, select, textarea'), function (field) {
+        field.disabled = true;
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-when-signed-in]'), function (node) {
+      node.hidden = false;
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    rememberSignIn();
     var holder = document.getElementById('outbox-i18n');
     if (holder) {
       try { strings = JSON.parse(holder.dataset.strings || '{}'); } catch (e) { strings = {}; }

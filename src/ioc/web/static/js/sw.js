@@ -5,7 +5,11 @@
  * - Static files (/static/…): cache first; the cache is named after the version, so a new
  *   deployment starts a new cache and the old one is deleted when the new worker activates.
  * - Pages: network first; without a network the kept anonymous copy of the report form, else
- *   the offline page. Pages from the network are never stored: they may be personal.
+ *   the offline page. Pages from the network are never stored: they may be personal. The kept
+ *   copies are marked (data-signed-in="copy") so that outbox.js can adapt them to a person
+ *   signed in on this phone.
+ * - The report form's map (Leaflet, map.js, the base map's GeoJSON layers) is kept too, best
+ *   effort; the layers (/geo/…) go network first, the kept copy when there is no network.
  * - Anything else (POST, API, photos, personal data) goes to the network untouched.
  * - Background Sync "ioc-outbox": sends the reports kept on the phone (outbox.js).
  */
@@ -16,6 +20,7 @@ var CONFIG = /*CONFIG*/{};
 var VERSION = CONFIG.version || 'dev';
 var STATIC_CACHE = 'ioc-static-' + VERSION;
 var PAGE_CACHE = 'ioc-pages-' + VERSION;
+var MAP_CACHE = 'ioc-map-' + VERSION;
 
 importScripts('/static/js/outbox.js?v=' + VERSION);
 
@@ -28,18 +33,55 @@ self.addEventListener('install', function (event) {
       // Without cookies: the copy kept is the one anybody would see.
       return Promise.all((CONFIG.pages || []).map(function (path) {
         return fetch(path, { credentials: 'omit' }).then(function (response) {
-          if (response.ok) return cache.put(path, response);
-          return null;
+          if (!response.ok) return null;
+          return response.text().then(function (html) {
+            var headers = new Headers(response.headers);
+            headers.delete('Content-Length');
+            headers.delete('Content-Encoding');
+            return cache.put(path, new Response(markCopy(html), { status: 200, headers: headers }));
+          });
         });
       }));
     }),
+    keepAll(STATIC_CACHE, CONFIG.map || []),
+    keepAll(MAP_CACHE, CONFIG.layers || []),
   ]).then(function () { return self.skipWaiting(); }));
 });
+
+/* The anonymous copy says so: outbox.js shows it as the signed-in person's when the phone
+   remembers one (no name kept: the server knows who sends, from the session cookie). */
+function markCopy(html) {
+  return html.replace('data-signed-in="0"', 'data-signed-in="copy"');
+}
+
+/* Best effort: each file on its own, a failure leaves the others. */
+function keepAll(name, urls) {
+  return caches.open(name).then(function (cache) {
+    return Promise.all(urls.map(function (url) {
+      return fetch(url).then(function (response) {
+        return response.ok ? cache.put(url, response) : null;
+      }).catch(function () { return null; });
+    }));
+  });
+}
+
+function mapLayer(request, url) {
+  return caches.open(MAP_CACHE).then(function (cache) {
+    return fetch(request).then(function (response) {
+      if (response.ok) cache.put(url.pathname, response.clone());
+      return response;
+    }).catch(function () {
+      return cache.match(url.pathname, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
+        return hit || Response.error();
+      });
+    });
+  });
+}
 
 self.addEventListener('activate', function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.map(function (name) {
-      if (/^ioc-(static|pages)-/.test(name) && name !== STATIC_CACHE && name !== PAGE_CACHE) {
+      if (/^ioc-(static|pages|map)-/.test(name) && [STATIC_CACHE, PAGE_CACHE, MAP_CACHE].indexOf(name) < 0) {
         return caches.delete(name);
       }
       return null;
@@ -85,6 +127,10 @@ self.addEventListener('fetch', function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
     event.respondWith(fetch(request).catch(function () { return offlinePage(url); }));
+    return;
+  }
+  if (url.pathname.indexOf('/geo/') === 0 && /\.geojson$/.test(url.pathname)) {
+    event.respondWith(mapLayer(request, url));
     return;
   }
   if (url.pathname.indexOf('/static/') === 0 && url.pathname !== '/static/js/sw.js') {
