@@ -167,3 +167,40 @@ def test_agency_table_agrees_with_the_evaluation(book: Book) -> None:
     # SXD: A, B, C, D, E and H within; F left it by transfer; G a duplicate.
     assert table[book.agency["SXD"]]["received"] == 8
     assert table[book.agency["SXD"]]["within"] == 6
+
+
+def test_open_at_a_past_end_by_agency_commune_and_province(book: Book) -> None:
+    # The backlog at 7 March 00:00 is counted in branches (open now; answered at or after the
+    # end; closed without an answer at or after it): each report once, and the figures the
+    # same whichever way is asked. Added to the book:
+    # - I (SXD) closed without a fix on 8 Mar, due 6 Mar: open then, overdue then;
+    # - J (SXD) resolved on 8 Mar, reopened since, due 20 Mar: open then (once), not overdue;
+    # - K (SXD) a duplicate closed on 8 Mar: left out.
+    i = book.report(
+        "SXD", received=at(5, 8), status="closed_unfixed", accepted=at(5, 9), resolve_due=at(6, 9)
+    )
+    i.closed_at = at(8, 10)
+    book.report(
+        "SXD",
+        received=at(2, 8),
+        status="reopened",
+        accepted=at(2, 9),
+        resolve_due=at(20, 9),
+        resolved=at(8, 10),
+    )
+    k = book.report("SXD", received=at(5, 8), status="duplicate")
+    k.closed_at = at(8, 10)
+    book.session.flush()
+    end = date(2026, 3, 7)
+    # SXD then: B (overdue), C, D, I (overdue), J; F was at CAT, A, E and H were done.
+    sxd = ri.open_figures(book.session, end=end, agency_id=book.agency["SXD"], now=NOW)
+    assert sxd == {"open": 5, "overdue": 2}
+    # The ward: the same and F (answered on 10 Mar, due 12 Mar); the province adds nothing
+    # (H was answered on 4 Mar).
+    ward = ri.open_figures(book.session, end=end, area_code=WARD, now=NOW)
+    assert ward == {"open": 6, "overdue": 2}
+    assert ri.open_figures(book.session, end=end, now=NOW) == {"open": 6, "overdue": 2}
+    both = ri.open_figures(
+        book.session, end=end, area_code=WARD, agency_id=book.agency["SXD"], now=NOW
+    )
+    assert both == {"open": 5, "overdue": 2}

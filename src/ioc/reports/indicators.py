@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ioc.areas.models import Area
@@ -214,30 +214,55 @@ def _open_figures(
 ) -> dict[str, int]:
     now = now or utcnow()
     end_at = min(local_instant(end), now)
-    done_at = func.coalesce(Report.resolved_at, Report.closed_at)
     end_sql = literal(end_at, UTCDateTime())
-    # Past its deadline at end_at: still open and overdue by the one definition, or answered
-    # only later with the resolution deadline already gone by then.
-    overdue = or_(
-        and_(Report.status.in_(lc.OPEN), _overdue_sql(end_at)),
-        and_(
-            ~Report.status.in_(lc.OPEN),
-            done_at >= end_sql,
-            Report.resolve_due_at.is_not(None),
-            Report.resolve_due_at < end_sql,
-        ),
-    )
+    # "Open at end_at" is split into disjoint branches, counted separately and summed, so that
+    # each is answered by an index with the agency as equality: open now
+    # [(agency_id, status)]; answered at or after end_at [(agency_id, resolved_at, ...)]; or
+    # closed without an answer at or after end_at [(agency_id, resolved_at IS NULL,
+    # closed_at)]. Together they are `_open_at` exactly (coalesce(resolved_at, closed_at)).
+    # Overdue then: open and overdue by the one definition, or answered/closed only later with
+    # the resolution deadline already gone by at end_at.
+    due_gone = and_(Report.resolve_due_at.is_not(None), Report.resolve_due_at < end_sql)
+    not_open = and_(~Report.status.in_(lc.OPEN), Report.status != lc.DUPLICATE)
+    branches: list[tuple[Any, Any]] = [(Report.status.in_(lc.OPEN), _overdue_sql(end_at))]
     # At the present moment "open then" is simply "open now" (nothing is answered in the
-    # future), which the (agency_id, status) index answers without a scan.
-    still_open = Report.status.in_(lc.OPEN) if end_at >= now else _open_at(end_at)
-    stmt = select(func.count().label("open"), _count(overdue).label("overdue")).where(
-        still_open, Report.submitted_at < end_at
-    )
-    if area_code is not None:
-        stmt = stmt.where(Report.area_code == area_code)
-    if agency_id is not None:
-        stmt = stmt.where(Report.agency_id == agency_id)
-    row = session.execute(stmt).one()
+    # future). A commune alone keeps one query: its (area_code) index narrows enough, and
+    # the branches there would be planned worse (measured on 1 M reports).
+    if end_at < now and area_code is not None and agency_id is None:
+        branches = [
+            (
+                _open_at(end_at),
+                or_(
+                    and_(Report.status.in_(lc.OPEN), branches[0][1]),
+                    and_(~Report.status.in_(lc.OPEN), due_gone),
+                ),
+            )
+        ]
+    elif end_at < now:
+        branches += [
+            (and_(not_open, Report.resolved_at >= end_at), due_gone),
+            (
+                and_(not_open, Report.resolved_at.is_(None), Report.closed_at >= end_at),
+                due_gone,
+            ),
+        ]
+    parts = []
+    for where, overdue in branches:
+        part = select(func.count().label("open"), _count(overdue).label("overdue")).where(
+            where, Report.submitted_at < end_at
+        )
+        if area_code is not None:
+            part = part.where(Report.area_code == area_code)
+        if agency_id is not None:
+            part = part.where(Report.agency_id == agency_id)
+        parts.append(part)
+    if len(parts) == 1:
+        row = session.execute(parts[0]).one()
+    else:
+        both = union_all(*parts).subquery()
+        row = session.execute(
+            select(func.sum(both.c.open).label("open"), func.sum(both.c.overdue).label("overdue"))
+        ).one()
     return {"open": int(row.open or 0), "overdue": int(row.overdue or 0)}
 
 

@@ -126,6 +126,9 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         Index("ix_reports_agency_status", "agency_id", "status"),
+        # An agency's reports answered (resolved_at) or closed unanswered (resolved_at IS
+        # NULL, closed_at) at or after an instant: its backlog at the end of a past period.
+        Index("ix_reports_agency_resolved_closed", "agency_id", "resolved_at", "closed_at"),
         Index("ix_reports_status_resolve_due", "status", "resolve_due_at"),
         Index("ix_reports_category_h3", "category_id", "h3_cell"),
         # Open311 and public lists filter by category and status over a time window.
