@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ioc.db import Database
 from ioc.kit import auth
+from ioc.kit.module import Module
 from ioc.modules import installed_modules
 
 DEMO_PASSWORD = "demo-ioc-2026"
@@ -50,8 +51,29 @@ def _quiet(_label: str, _done: int, _total: int) -> None:
     return None
 
 
+def seeding_order(modules: list[Module]) -> list[Module]:
+    """The installed order, except that a module comes after those it names in ``seed_after``
+    (its seed and its demo read what they made: the indicators' demo computes the citizen
+    app's usage figures, so it runs after the portal's demo). Stable; unknown names ignored."""
+    names = {m.name for m in modules}
+    done: set[str] = set()
+    ordered: list[Module] = []
+    pending = list(modules)
+    while pending:
+        ready = [m for m in pending if all(d in done or d not in names for d in m.seed_after)]
+        if not ready:
+            raise RuntimeError(
+                "seed_after has a cycle among: " + ", ".join(m.name for m in pending)
+            )
+        first = ready[0]
+        ordered.append(first)
+        done.add(first.name)
+        pending.remove(first)
+    return ordered
+
+
 def seed_modules(session: Session, *, progress: ProgressFn = _quiet) -> None:
-    for module in installed_modules():
+    for module in seeding_order(installed_modules()):
         if module.seed is not None:
             module.seed(session, progress=progress)
 
@@ -81,7 +103,7 @@ def seed_all(db: Database, *, demo: bool, progress: ProgressFn = _quiet) -> None
     if demo:
         # Demo records come after the accounts (officers handle the demo reports), each
         # module in its own unit of work.
-        for module in installed_modules():
+        for module in seeding_order(installed_modules()):
             if module.demo is not None:
                 with db.session() as session:
                     module.demo(session, progress=progress)
