@@ -629,7 +629,7 @@ def fill_rollup(sqlite_path: Path | None, postgres_url: str | None) -> tuple[int
     the generated database: (days and months built, seconds)."""
     import ioc.modules
     from ioc.db import Base, Database
-    from ioc.reports import rollup
+    from ioc.reports import officer_rollup, rollup
     from ioc.reports.models import ReportAgencyDay, ReportRollupDay
 
     ioc.modules.installed_modules()
@@ -646,6 +646,7 @@ def fill_rollup(sqlite_path: Path | None, postgres_url: str | None) -> tuple[int
     try:
         with db.session() as session:
             built = rollup.refresh(session, limit=None)
+            built += officer_rollup.refresh(session, limit=None)
     finally:
         db.engine.dispose()
     return built, time.perf_counter() - started

@@ -319,8 +319,9 @@ def spy(pid: int, out: Path, seconds: float, *, idle: bool = False) -> Iterator[
         return
     args = [exe, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
             "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
-    if idle:
-        args.append("--idle")
+    # CPU: only the thread holding the GIL (otherwise a thread waiting for the GIL after a
+    # system call counts against that call); idle: every thread, waiting ones too.
+    args.append("--idle" if idle else "--gil")
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -681,6 +682,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--years", type=float, default=3.0, help="history they spread over")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`ioc serve --workers N` (processes)"
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs per route (medians)")
     parser.add_argument("--gets", type=int, default=200, help="requests per list variant")
@@ -785,7 +789,7 @@ def run(args: argparse.Namespace) -> int:
             ["--sqlite", str(db.sqlite_path)] if db.kind == "sqlite" else ["--postgres", db.url]
         )
         with (
-            start_server(env) as server,
+            start_server(env, workers=args.workers) as server,
             start_command_server(env, ceiling_args, ceiling_port, name="ceiling") as ceiling,
         ):
             record["idle_rss_mb"] = server.rss_mb()

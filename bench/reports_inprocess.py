@@ -4,11 +4,19 @@
     .venv/bin/python bench/reports_inprocess.py --sqlite DATA_DIR/ioc.sqlite3 intake [N]
     .venv/bin/python bench/reports_inprocess.py --sqlite DATA_DIR/ioc.sqlite3 list [N]
     .venv/bin/python bench/reports_inprocess.py --sqlite DATA_DIR/ioc.sqlite3 scorecard [N]
+    .venv/bin/python bench/reports_inprocess.py --sqlite DATA_DIR/ioc.sqlite3 route [N]
+    .venv/bin/python bench/reports_inprocess.py --postgres postgresql+psycopg://… route [N]
 
-- intake: CPU and wall time per report of the Open311 unit of work (api_key check in its own
-  read session, then submit_form and the commit), then a cProfile of 200 more.
-- list: the Open311 list (query, documents, JSON) of the last 30 days, open, for the 8
-  commonest categories, loading whole ORM rows and public columns alternately (A/B in one run).
+- intake: CPU and wall time per report of the Open311 unit of work, one report a transaction
+  (api_key check and checks in a read session, then intake.write and the commit), then a
+  cProfile of 200 more. bench/intake_asgi.py measures the group-commit writer through the app.
+- list: the phases of the Open311 list (query, documents, JSON, XML) of the last 30 days,
+  open, for the 8 commonest categories, timed apart (CPU), without the kept renderings.
+- route: the same page through the app's route (`GET /open311/v2/requests.{json,xml}`, an
+  in-process TestClient: routing, parameters, query, documents, serialisation, gzip), JSON
+  and XML alternately: every page rendered afresh, then with the renderings kept per
+  process (open311_render.rendered_requests) as a polling client meets them, then with
+  extensions=true; wall and CPU time; then a cProfile of the route function for 40 pages.
 - scorecard: evaluate_agencies and evaluate_officers over the last 365 days, and the plan of
   the agencies' GROUP BY.
 - rollup: creates the roll-up tables and the new indexes if missing, backfills the roll-up
@@ -25,6 +33,7 @@ import cProfile
 import pstats
 import random
 import statistics
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +47,7 @@ from ioc.db import Database
 from ioc.kit import auth
 from ioc.kit.i18n import translator
 from ioc.reports import evaluation, open311, queries
+from ioc.reports import intake as reports_intake
 from ioc.reports import lifecycle as lc
 from ioc.reports import open311_render as render
 from ioc.reports.models import Report
@@ -58,9 +68,14 @@ def intake(db: Database, n: int) -> None:
                 ("description", f"Ổ gà số {i} giữa đường"),
             ]
         )
-        actor, _touch = open311._checked_key(db, key)
+        # The intake writer's steps for one submission, in this thread: check it in a read
+        # session, then write it in a unit of work of its own (bench/intake_asgi.py measures
+        # the writer itself, with its batches, through the app).
+        with db.session(write=False) as read:
+            actor, _touch = open311._checked_key(read, key)
+            draft = open311.prepare_form(read, actor, data, idempotency_key=None)
         with db.session() as s:
-            open311.submit_form(s, actor, data, idempotency_key=None)
+            reports_intake.write(s.connection(), [draft])
 
     for i in range(50):  # warm the caches
         one(i)
@@ -79,7 +94,7 @@ def intake(db: Database, n: int) -> None:
     pstats.Stats(profile).sort_stats("cumulative").print_stats(r"ioc/(reports|kit|db)", 25)
 
 
-def list_ab(db: Database, n: int) -> None:
+def list_phases(db: Database, n: int) -> None:
     now = datetime.now(UTC)
     with db.session(write=False) as s:
         categories = list(
@@ -91,34 +106,144 @@ def list_ab(db: Database, n: int) -> None:
             )
         )
     ctx = render.Context("vi", ZoneInfo("Asia/Ho_Chi_Minh"), "http://bench", translator("vi"))
-
-    def one(public_columns: bool, category_id: int) -> tuple[float, int]:
+    phases: dict[str, list[float]] = {"query": [], "documents": [], "json": [], "xml": []}
+    sizes: list[int] = []
+    for i in range(n):
         f = queries.ReportFilter(
-            category_ids=[category_id],
+            category_ids=[categories[i % len(categories)]],
             statuses=sorted(lc.OPEN),
             submitted_from=now - timedelta(days=30),
             submitted_to=now,
         )
         with db.session(write=False) as s:
-            started = time.perf_counter()
-            rows = queries.list_reports(
-                s, f, limit=1000, public_columns=public_columns, with_attributes=False
-            )
-            render.respond("json", "service_requests", open311._documents(s, ctx, rows, False))
-            return (time.perf_counter() - started) * 1000, len(rows)
+            t0 = time.thread_time()
+            page = queries.request_rows(s, f, limit=1000)
+            t1 = time.thread_time()
+            first = queries.first_visible_photo_ids(s, [r.id for r in page.rows])
+            documents = render.request_documents(page, ctx, first_photos=first)
+            t2 = time.thread_time()
+            render.to_json(documents)
+            t3 = time.thread_time()
+            render.to_xml("service_requests", documents)
+            t4 = time.thread_time()
+        sizes.append(len(page.rows))
+        for name, start, end in (
+            ("query", t0, t1),
+            ("documents", t1, t2),
+            ("json", t2, t3),
+            ("xml", t3, t4),
+        ):
+            phases[name].append(1000 * (end - start))
+    # CPU time of this thread (the machine is shared; wall times mostly measure the others).
+    for name, values in phases.items():
+        print(f"{name:9} CPU {_ms(values)}")
+    print(f"rows per page (median) {statistics.median(sizes):.0f}")
 
-    results: dict[bool, list[tuple[float, int]]] = {True: [], False: []}
-    for i in range(n):
-        category_id = categories[i % len(categories)]
-        for lean in (True, False) if i % 2 else (False, True):
-            results[lean].append(one(lean, category_id))
-    for lean in (False, True):
-        ms = sorted(x[0] for x in results[lean])
-        print(
-            f"{'public columns' if lean else 'whole rows    '} p50 {statistics.median(ms):.1f} ms"
-            f"  p95 {ms[int(0.95 * len(ms))]:.1f} ms"
-            f"  rows per page (median) {statistics.median(x[1] for x in results[lean]):.0f}"
+
+def list_route(db: Database, url: str, n: int) -> None:
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from ioc.app import create_app
+    from ioc.config import Settings
+    from ioc.reports.models import Category
+
+    now = datetime.now(UTC)
+    with db.session(write=False) as s:
+        codes = list(
+            s.scalars(
+                select(Category.code)
+                .join(Report, Report.category_id == Category.id)
+                .group_by(Category.code)
+                .order_by(func.count().desc())
+                .limit(8)
+            )
         )
+    data_dir = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite") else None
+    settings = Settings(
+        data_dir=data_dir or Path(tempfile.mkdtemp()),
+        database_url=url,
+        env="test",
+        scheduler=False,
+    )
+    client = TestClient(create_app(settings, database=db))
+    local = ZoneInfo(settings.timezone)
+    window = {
+        "status": "open",
+        "start_date": (now - timedelta(days=30)).astimezone(local).isoformat(timespec="seconds"),
+        "end_date": now.astimezone(local).isoformat(timespec="seconds"),
+    }
+
+    def one(fmt: str, code: str, **extra: str) -> tuple[float, int, float]:
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.get(
+            f"/open311/v2/requests.{fmt}", params={"service_code": code, **window, **extra}
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        # The whole process's CPU (the TestClient's threads too): steadier than the wall time
+        # on a machine that other work shares.
+        cpu_ms = (time.process_time() - cpu) * 1000
+        assert response.status_code == 200, response.text[:300]
+        rows = (
+            len(response.json())
+            if fmt == "json"
+            else response.content.count(b"<service_request_id>")
+        )
+        return elapsed, rows, cpu_ms
+
+    for code in codes:  # warm the caches and the page cache of the file
+        one("json", code)
+    # Each page rendered afresh (no kept renderings), then as a polling client finds it: its
+    # rows rendered before (render.rendered_requests; absent before the fourth round).
+    kept = getattr(render, "rendered_requests", None)
+    runs: list[tuple[str, dict[str, str], int]] = [
+        (" fresh", {}, 0),
+        *([(" kept", {}, kept.size)] if kept is not None else []),
+        (" extensions=true", {"extensions": "true"}, 0),
+    ]
+    for label, extra, keep in runs:
+        if kept is not None:
+            kept.clear()
+            kept.size = keep
+        results: dict[str, list[tuple[float, int, float]]] = {"json": [], "xml": []}
+        for i in range(n):
+            code = codes[i % len(codes)]
+            for fmt in ("json", "xml") if i % 2 else ("xml", "json"):
+                results[fmt].append(one(fmt, code, **extra))
+        for fmt, got in results.items():
+            rows = statistics.median(x[1] for x in got)
+            cpu = statistics.median(x[2] for x in got)
+            print(
+                f"route {fmt}{label}: {_ms([x[0] for x in got])}, CPU median {cpu:.1f} ms, "
+                f"rows per page (median) {rows:.0f}"
+            )
+    # The route's own work, profiled in this thread (the TestClient runs it in another).
+    from urllib.parse import urlencode
+
+    from starlette.requests import Request
+
+    app = client.app
+
+    def direct(code: str) -> None:
+        query = urlencode({"service_code": code, **window}).encode()
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/open311/v2/requests.json",
+            "query_string": query,
+            "headers": [],
+            "app": app,
+        }
+        with db.session(write=False) as s:
+            open311.list_requests(Request(scope), s, "json")
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for i in range(40):
+        direct(codes[i % len(codes)])
+    profile.disable()
+    pstats.Stats(profile).sort_stats("tottime").print_stats(30)
 
 
 def scorecard(db: Database, n: int) -> None:
@@ -218,16 +343,23 @@ def rollup_ab(db: Database, n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sqlite", required=True, help="DATA_DIR/ioc.sqlite3 of a bench copy")
-    parser.add_argument("what", choices=("intake", "list", "scorecard", "rollup"))
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--sqlite", help="DATA_DIR/ioc.sqlite3 of a bench copy")
+    where.add_argument(
+        "--postgres", help="postgresql+psycopg://postgres@127.0.0.1:5432/NAME (list, route)"
+    )
+    parser.add_argument("what", choices=("intake", "list", "route", "scorecard", "rollup"))
     parser.add_argument("n", type=int, nargs="?", default=0)
     args = parser.parse_args()
     ioc.modules.installed_modules()
-    db = Database(f"sqlite:///{args.sqlite}")
+    url = f"sqlite:///{args.sqlite}" if args.sqlite else args.postgres
+    db = Database(url)
     if args.what == "intake":
         intake(db, args.n or 300)
     elif args.what == "list":
-        list_ab(db, args.n or 160)
+        list_phases(db, args.n or 160)
+    elif args.what == "route":
+        list_route(db, url, args.n or 160)
     elif args.what == "rollup":
         rollup_ab(db, args.n or 5)
     else:

@@ -100,18 +100,21 @@ def serve(workers: int) -> None:
 @main.command("reports-rollup")
 @click.option("--rebuild", is_flag=True, help="Rebuild every day, not only new or changed ones.")
 def reports_rollup(rebuild: bool) -> None:
-    """Build the evaluation roll-up of every past day and month not built or changed."""
+    """Build the evaluation roll-ups (agencies, officers) of every past day and month not
+    built or changed."""
     from sqlalchemy import delete
 
-    from ioc.reports import rollup
-    from ioc.reports.models import ReportRollupDay
+    from ioc.reports import officer_rollup, rollup
+    from ioc.reports.models import ReportOfficerRollupDay, ReportRollupDay
 
     database = _database(_settings())
     with database.session() as session:
         if rebuild:
             session.execute(delete(ReportRollupDay))
+            session.execute(delete(ReportOfficerRollupDay))
         built = rollup.refresh(session, limit=None)
-    click.echo(f"Built {built} days and months.")
+        officers = officer_rollup.refresh(session, limit=None)
+    click.echo(f"Built {built} days and months (agencies), {officers} (officers).")
 
 
 @main.command()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,49 @@ def test_the_nearest_point_is_the_one_at_the_smallest_great_circle_distance(
 def test_an_empty_index_is_refused() -> None:
     with pytest.raises(ValueError):
         NearestIndex([])
+
+
+def _linear_nearest(points: list[tuple[str, float, float]], lat: float, lon: float) -> str:
+    """The scan NearestIndex did before its grid of candidates (same ranking, same ties)."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    squeeze = math.cos(phi)
+    best, best_d2 = points[0][0], math.inf
+    for key, p_lat, p_lon in points:
+        p_phi, p_lam = math.radians(p_lat), math.radians(p_lon)
+        dlam = (p_lam - lam + math.pi) % (2 * math.pi) - math.pi
+        d2 = (p_phi - phi) ** 2 + (dlam * squeeze) ** 2
+        if d2 < best_d2:
+            best, best_d2 = key, d2
+    return best
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(20.5, 22.9), st.floats(105.2, 106.5)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(st.tuples(st.floats(20.0, 23.5), st.floats(104.5, 107.0)), min_size=1, max_size=30),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_grid_of_candidates_answers_as_the_linear_scan(
+    centres: list[tuple[float, float]], queries: list[tuple[float, float]]
+) -> None:
+    points = [(f"P{i}", lat, lon) for i, (lat, lon) in enumerate(centres)]
+    index = NearestIndex(points)
+    for lat, lon in queries:
+        assert index.nearest(lat, lon) == _linear_nearest(points, lat, lon)
+
+
+def test_the_grid_of_candidates_keeps_every_commune_answer() -> None:
+    centres = commune_centres()
+    index = NearestIndex(centres)
+    rng = random.Random(11)
+    for _ in range(20_000):
+        lat, lon = rng.uniform(21.3, 22.1), rng.uniform(105.4, 106.3)
+        assert index.nearest(lat, lon) == _linear_nearest(centres, lat, lon)
+    # Grid lines and cell corners, where rounding would show.
+    for i in range(2130, 2210, 3):
+        for j in range(10540, 10630, 7):
+            lat, lon = i / 100, j / 100
+            assert index.nearest(lat, lon) == _linear_nearest(centres, lat, lon)

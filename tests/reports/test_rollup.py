@@ -15,7 +15,7 @@ from ioc.db import utcnow
 from ioc.kit.workdays import VIETNAM_TZ, WorkCalendar
 from ioc.reports import lifecycle as lc
 from ioc.reports import rollup
-from ioc.reports.evaluation import evaluate_agencies
+from ioc.reports.evaluation import AgencyScore, evaluate_agencies
 from ioc.reports.models import (
     Category,
     Report,
@@ -167,3 +167,71 @@ def test_a_changed_report_counts_live_until_its_day_is_rebuilt(seeded: Session) 
     built_at = seeded.scalar(select(ReportRollupDay.built_at).where(ReportRollupDay.day == day))
     assert built_at is not None
     _both(seeded, *period)
+
+
+def test_an_open_report_in_the_rollup_is_overdue_once_its_deadline_has_passed(
+    seeded: Session,
+) -> None:
+    _fill(seeded, 5, n=200)
+    category = seeded.scalar(select(Category).where(Category.code == "road.pothole"))
+    agency = seeded.scalar(select(Agency.id).order_by(Agency.id.desc()))
+    assert category is not None and agency is not None
+    received = FIRST + timedelta(days=2, hours=3)
+    due = received + timedelta(hours=20, microseconds=7)
+    open_reports = {
+        # Its clock runs: overdue once the deadline has passed, and late.
+        "PA-2026-990001": {"status": lc.SUBMITTED, "accept_due_at": due},
+        # Waiting for the citizen, asked after the deadline: overdue for good.
+        "PA-2026-990002": {
+            "status": lc.WAITING,
+            "accept_due_at": received + timedelta(hours=1),
+            "paused_at": received + timedelta(hours=2),
+        },
+        # Waiting, asked before the deadline: never overdue while it waits.
+        "PA-2026-990003": {
+            "status": lc.WAITING,
+            "accept_due_at": due,
+            "paused_at": received + timedelta(hours=2),
+        },
+        # Rated unsatisfied before it was reopened: late or unsatisfied counts it once.
+        "PA-2026-990004": {
+            "status": lc.REOPENED,
+            "accepted_at": received,
+            "resolve_due_at": due,
+            "rating": 1,
+            "reopen_count": 1,
+        },
+    }
+    for code, values in open_reports.items():
+        report = Report(
+            code=code,
+            category_id=category.id,
+            description="Cống bị tắc",
+            agency_id=agency,
+            submitted_at=received,
+            updated_at=received,
+            **values,
+        )
+        seeded.add(report)
+        seeded.flush()
+        seeded.add(ReportAgencyRecord(report_id=report.id, agency_id=agency, received_at=received))
+    seeded.flush()
+    rollup.refresh(seeded, now=NOW, calendar=CALENDAR, limit=None)
+    period = (FIRST, FIRST + timedelta(days=DAYS))
+    spans, _live = rollup.plan(seeded, *period)
+    assert ("day", rollup.local_day(received)) in spans
+
+    def ours(now: datetime) -> AgencyScore:
+        kwargs = {"start": period[0], "end": period[1], "now": now, "calendar": CALENDAR}
+        live = evaluate_agencies(seeded, use_rollup=False, **kwargs)  # type: ignore[arg-type]
+        rolled = evaluate_agencies(seeded, **kwargs)  # type: ignore[arg-type]
+        assert rolled == live
+        return next(s for s in rolled if s.agency_id == agency)
+
+    at_deadline, after = ours(due), ours(due + timedelta(microseconds=1))
+    assert after.overdue_open == at_deadline.overdue_open + 2
+    assert after.open == at_deadline.open
+    # The unsatisfied one was late or unsatisfied already: only the other one adds.
+    late_at_deadline = at_deadline.within_competence * (1 - at_deadline.ratio_satisfied_on_time)
+    late_after = after.within_competence * (1 - after.ratio_satisfied_on_time)
+    assert round(late_after - late_at_deadline) == 1

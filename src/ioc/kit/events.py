@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 import h3
 import redis
@@ -30,10 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Connection,
     Double,
     Index,
     Integer,
     String,
+    Table,
     select,
     text,
     update,
@@ -41,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from ioc.db import Base, UTCDateTime, utcnow
+from ioc.db import Base, UTCDateTime, insert_returning_ids, utcnow
 from ioc.kit.aftercommit import TransactionStash, sessionmaker_like
 from ioc.kit.module import JobSpec
 
@@ -133,6 +135,58 @@ class EventOut(BaseModel):
 # --- Recording -------------------------------------------------------------------------------
 
 
+def values(
+    type: str,
+    *,
+    subject_type: str,
+    subject_id: str | int,
+    actor_id: int | None = None,
+    title: str = "",
+    area_code: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    severity: str = "info",
+    visibility: str = "staff",
+    agency_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """An event's row, checked: what :func:`record` adds and :func:`insert_many` writes."""
+    if not type:
+        raise ValueError("an event needs a type")
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {VISIBILITIES}, not {visibility!r}")
+    if (lat is None) != (lon is None):
+        raise ValueError("lat and lon are given together or not at all")
+    cell = None
+    if lat is not None and lon is not None:
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise ValueError(f"not a position on Earth: {lat}, {lon}")
+        cell = str(h3.latlng_to_cell(lat, lon, H3_RESOLUTION))
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    return {
+        "type": type,
+        "occurred_at": occurred_at or utcnow(),
+        "actor_id": actor_id,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "area_code": area_code,
+        "lat": lat,
+        "lon": lon,
+        "h3_cell": cell,
+        "severity": severity,
+        "visibility": visibility,
+        "agency_id": agency_id,
+        "title": title,
+        "payload": dict(payload or {}),
+        "attempts": 0,
+        "handled_at": None,
+    }
+
+
 def record(
     session: Session,
     type: str,
@@ -156,39 +210,35 @@ def record(
     Subscribers get the event as it is after the flush that gives it its id; later changes to
     the returned row are stored but not dispatched. With ``flush=False`` the row waits for the
     session's next flush (at the latest the commit's), so that several events of one unit of
-    work go to the database in one statement; the returned row then has no id yet."""
-    if not type:
-        raise ValueError("an event needs a type")
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {VISIBILITIES}, not {visibility!r}")
-    if (lat is None) != (lon is None):
-        raise ValueError("lat and lon are given together or not at all")
-    cell = None
-    if lat is not None and lon is not None:
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            raise ValueError(f"not a position on Earth: {lat}, {lon}")
-        cell = str(h3.latlng_to_cell(lat, lon, H3_RESOLUTION))
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
-    row = Event(
-        type=type,
-        occurred_at=occurred_at or utcnow(),
-        actor_id=actor_id,
+    work go to the database in one statement; the returned row then has no id yet.
+
+    An event that no local handler of this process subscribes to is stored already handled
+    (see :meth:`EventBus.needs_local`), so that its dispatch costs no second transaction."""
+    row_values = values(
+        type,
         subject_type=subject_type,
-        subject_id=str(subject_id),
+        subject_id=subject_id,
+        actor_id=actor_id,
+        title=title,
         area_code=area_code,
         lat=lat,
         lon=lon,
-        h3_cell=cell,
         severity=severity,
         visibility=visibility,
         agency_id=agency_id,
-        title=title,
-        payload=dict(payload or {}),
-        attempts=0,
+        payload=payload,
+        occurred_at=occurred_at,
     )
+    return add(session, row_values, flush=flush)
+
+
+def add(session: Session, row_values: dict[str, Any], *, flush: bool = True) -> Event:
+    """:func:`record` for a row made by :func:`values`."""
+    row_values = dict(row_values)
+    target: EventBus = session.info.get(BUS_INFO_KEY) or bus
+    if row_values.get("handled_at") is None and not target.needs_local(row_values["type"]):
+        row_values["handled_at"] = row_values["occurred_at"]
+    row = Event(**row_values)
     session.add(row)
     if flush:
         session.flush()
@@ -196,6 +246,46 @@ def record(
     else:
         session.info.setdefault(_UNFLUSHED_KEY, []).append(row)
     return row
+
+
+_EVENTS_TABLE = cast(Table, Event.__table__)
+
+
+def insert_many(
+    connection: Connection, rows: Sequence[dict[str, Any]], *, event_bus: EventBus | None = None
+) -> list[EventOut]:
+    """Write events made by :func:`values` on ``connection`` in one statement, below the ORM
+    (bulk intake). Nothing is dispatched here: after the commit, the caller hands the returned
+    events to the bus (:meth:`EventBus.dispatch`), or stashes them on the ORM session whose
+    transaction this connection belongs to (:func:`stash`), which dispatches them at its commit
+    and forgets them if it rolls back."""
+    if not rows:
+        return []
+    target = event_bus or bus
+    prepared = []
+    for row in rows:
+        one = dict(row)
+        if one.get("handled_at") is None and not target.needs_local(one["type"]):
+            one["handled_at"] = one["occurred_at"]
+        prepared.append(one)
+    ids = insert_returning_ids(connection, _EVENTS_TABLE, prepared)
+    # Checked by values() already: built without validating again.
+    return [
+        EventOut.model_construct(
+            id=event_id, **{name: one[name] for name in _OUT_FIELDS if name in one}
+        )
+        for one, event_id in zip(prepared, ids, strict=True)
+    ]
+
+
+_OUT_FIELDS = tuple(name for name in EventOut.model_fields if name != "id")
+
+
+def stash(session: Session, committed_with_session: Iterable[EventOut]) -> None:
+    """Dispatch events written by :func:`insert_many` in ``session``'s transaction when it
+    commits (never if it rolls back), like those added with :func:`record`."""
+    for one in committed_with_session:
+        _committed_events.add(session, one)
 
 
 _UNFLUSHED_KEY = "ioc.events.unflushed"
@@ -278,6 +368,8 @@ class EventBus:
         # Tuples replaced whole under the lock, so dispatching threads read them without it.
         self._local: tuple[_Subscription, ...] = ()
         self._broadcast: tuple[_Subscription, ...] = ()
+        # needs_local's answers, each with the subscriptions it was computed from.
+        self._needs: dict[str, tuple[tuple[_Subscription, ...], bool]] = {}
         self._client: redis.Redis[bytes] | None = None
         self._publish_paused_until = 0.0
         self._listener: threading.Thread | None = None
@@ -334,6 +426,20 @@ class EventBus:
                 self._local = tuple(s for s in self._local if s is not sub)
 
         return unsubscribe
+
+    def needs_local(self, event_type: str) -> bool:
+        """Whether an event of this type waits for local handlers. A process that subscribed
+        none at all (a script, a bare shell) cannot tell, and leaves every event to
+        :func:`redeliver` in a process that has them; in one that has them (the app, the
+        worker: every process of an installation imports the same modules), an event that no
+        handler subscribes to is done as soon as it is committed."""
+        local = self._local
+        known = self._needs.get(event_type)
+        if known is not None and known[0] is local:
+            return known[1]
+        needed = not local or any(s.matches(event_type) for s in local)
+        self._needs[event_type] = (local, needed)  # until the subscriptions change
+        return needed
 
     # Dispatch ------------------------------------------------------------------------------
 
@@ -403,6 +509,12 @@ class EventBus:
             # A process that subscribed no local handler at all (a script, a bare shell) cannot
             # tell whether an event needs one: it leaves the event to redeliver, run by a
             # process that has them, rather than mark it handled and lose a notification.
+            return
+        # Events no local handler subscribes to were stored handled (needs_local): no
+        # transaction at all for them.
+        local = self._local
+        events = [e for e in events if any(s.matches(e.type) for s in local)]
+        if not events:
             return
         # Handlers' work and handled_at commit together: if this transaction is lost, so is
         # the mark, and redeliver runs the (idempotent) handlers again.

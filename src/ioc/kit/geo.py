@@ -266,6 +266,11 @@ class NearestIndex(Generic[K]):
     province-sized area.
     """
 
+    # Queries are answered from the points that can be nearest anywhere in their grid cell
+    # (1/GRID degrees a side), found once per cell: a few instead of all of them.
+    GRID = 100
+    _CELLS_MAX = 50_000
+
     def __init__(self, items: Iterable[tuple[K, float, float]]) -> None:
         self._keys: list[K] = []
         self._points: list[tuple[float, float]] = []
@@ -275,6 +280,41 @@ class NearestIndex(Generic[K]):
             self._points.append((math.radians(point.lat), math.radians(point.lon)))
         if not self._keys:
             raise ValueError("a NearestIndex needs at least one point")
+        self._everyone = tuple(range(len(self._points)))
+        self._near_antimeridian = any(abs(math.degrees(lam)) > 179 for _, lam in self._points)
+        self._cells: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def _candidates(self, cell: tuple[int, int]) -> tuple[int, ...]:
+        """Every point that is the nearest (by the ranking below) to some position of the
+        cell, in index order: a point whose smallest possible distance to the cell exceeds
+        another point's largest possible one never wins there. Exact, ties included."""
+        # Widened by a hair so that rounding in floor(lat * GRID) can never leave a query
+        # just outside the cell it was filed under.
+        eps = 1e-7
+        lat0, lon0 = cell[0] / self.GRID - eps, cell[1] / self.GRID - eps
+        lat1, lon1 = (cell[0] + 1) / self.GRID + eps, (cell[1] + 1) / self.GRID + eps
+        if self._near_antimeridian or abs(lon0) > 179 or abs(lon1) > 179:
+            return self._everyone
+        phi0, phi1 = math.radians(max(lat0, -90.0)), math.radians(min(lat1, 90.0))
+        lam0, lam1 = math.radians(lon0), math.radians(lon1)
+        cosines = (math.cos(phi0), math.cos(phi1))
+        squeeze_min = min(cosines)
+        squeeze_max = 1.0 if phi0 <= 0.0 <= phi1 else max(cosines)
+
+        def gap(value: float, low: float, high: float) -> float:
+            return low - value if value < low else value - high if value > high else 0.0
+
+        lows: list[float] = []
+        best_high = math.inf
+        for p_phi, p_lam in self._points:
+            d_phi, d_lam = gap(p_phi, phi0, phi1), gap(p_lam, lam0, lam1)
+            lows.append(d_phi**2 + (d_lam * squeeze_min) ** 2)
+            far_phi = max(abs(p_phi - phi0), abs(p_phi - phi1))
+            far_lam = max(abs(p_lam - lam0), abs(p_lam - lam1))
+            best_high = min(best_high, far_phi**2 + (far_lam * squeeze_max) ** 2)
+        # A little slack for rounding: a spare candidate costs nothing, a missing one would.
+        limit = best_high * (1 + 1e-9) + 1e-18
+        return tuple(i for i, low in enumerate(lows) if low <= limit)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -287,8 +327,17 @@ class NearestIndex(Generic[K]):
         here = Point(lat, lon)
         phi, lam = math.radians(here.lat), math.radians(here.lon)
         squeeze = math.cos(phi)
+        cell = (math.floor(here.lat * self.GRID), math.floor(here.lon * self.GRID))
+        candidates = self._cells.get(cell)
+        if candidates is None:
+            candidates = self._candidates(cell)
+            if len(self._cells) >= self._CELLS_MAX:
+                self._cells.clear()
+            self._cells[cell] = candidates
+        points = self._points
         best, best_d2 = 0, math.inf
-        for i, (p_phi, p_lam) in enumerate(self._points):
+        for i in candidates:
+            p_phi, p_lam = points[i]
             # Wrap the longitude difference so the antimeridian is not a wall.
             dlam = (p_lam - lam + math.pi) % (2 * math.pi) - math.pi
             d2 = (p_phi - phi) ** 2 + (dlam * squeeze) ** 2

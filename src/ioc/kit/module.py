@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
+    from starlette.routing import BaseRoute
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,8 @@ class Module:
     seed: Callable[..., Any] | None = None  # seed(session, *, progress) -> None; idempotent
     demo: Callable[..., Any] | None = None  # demo data, only for `ioc demo`; idempotent
     seed_after: tuple[str, ...] = ()
+    # Plain Starlette routes matched before every other route, without FastAPI's dependency
+    # solving: for the few endpoints where the framework's share of a request is what limits
+    # throughput (bulk Open311 intake). No app-wide dependency (CSRF) applies to them, so each
+    # does its own checks; the app's middleware and exception handlers still do.
+    hot_routes: tuple[BaseRoute, ...] = ()

@@ -110,6 +110,7 @@ def _build() -> Module:
             api.router,
             open311.router,
         ),
+        hot_routes=(open311.intake_route,),
         nav=(
             NavEntry("portal", "Report a problem", "/reports/new", None, "flag", 10),
             NavEntry("portal", "Reports", "/reports", None, "list", 15),

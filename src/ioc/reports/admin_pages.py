@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ioc.areas import service as areas
-from ioc.errors import ValidationFailed
+from ioc.errors import NotFound, ValidationFailed
 from ioc.kit.i18n import translator
 from ioc.kit.permissions import require
 from ioc.reports import configuration as config
-from ioc.reports.models import CATEGORY_GROUPS, URGENCIES
+from ioc.reports.models import CATEGORY_GROUPS, URGENCIES, Category
 from ioc.reports.presenters import GROUP_LABELS, URGENCY_LABELS
 from ioc.web.deps import CurrentActor, DbSession, request_locale
 from ioc.web.templating import flash, redirect, render
@@ -50,6 +50,10 @@ def _form(
     values: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    rule_values: dict[str, str] | None = None,
+    route: config.EffectiveRoute | None = None,
+    route_area: str = "",
 ) -> Response:
     _ = translator(request_locale(request))
     category = config.get_category(session, code)
@@ -58,6 +62,7 @@ def _form(
         for a in areas.list_agencies(session, include_inactive=False)
         if a.kind != "commune_committee"
     ]
+    target_names = dict(agencies)
     return render(
         request,
         "reports/admin_category.html",
@@ -69,16 +74,34 @@ def _form(
             "urgencies": [(u, _(URGENCY_LABELS[u])) for u in URGENCIES],
             "targets": agencies,
             "units": [("hours", _("working hours")), ("days", _("working days"))],
+            "area_rules": [
+                {
+                    "area_code": r.area_code,
+                    "area_name": r.area_name,
+                    "target": target_names.get(r.target) or _agency_name(session, r.target),
+                }
+                for r in config.area_rules(session, category)
+            ],
+            "communes": [(a.code, a.name) for a in areas.communes(session)],
+            "rule_values": rule_values or {},
+            "route": route,
+            "route_area": route_area,
         },
         face="admin",
         status_code=status_code,
     )
 
 
-@router.get("/{code}")
-def category_page(request: Request, code: str, session: DbSession, actor: CurrentActor) -> Response:
-    require(actor, "reports.configure")
-    category = config.get_category(session, code[:60])
+def _agency_name(session: DbSession, code: str) -> str:
+    """A rule's target that the select does not offer (a commune's committee, an inactive
+    agency): its name if it exists, else its code as stored."""
+    try:
+        return areas.get_agency(session, code).name
+    except NotFound:
+        return code
+
+
+def _category_values(session: DbSession, category: Category) -> dict[str, Any]:
     policies = config.policies_of(session, category)
     rules = config.rules_of(session, category)
     values: dict[str, Any] = {
@@ -105,7 +128,73 @@ def category_page(request: Request, code: str, session: DbSession, actor: Curren
                 f"{p.resolve_amount:g}",
                 p.resolve_unit,
             )
-    return _form(request, session, category.code, values, {})
+    return values
+
+
+@router.get("/{code}")
+def category_page(
+    request: Request, code: str, session: DbSession, actor: CurrentActor, route_area: str = ""
+) -> Response:
+    require(actor, "reports.configure")
+    _ = translator(request_locale(request))
+    category = config.get_category(session, code[:60])
+    route, errors = None, {}
+    route_area = route_area[:20]
+    if route_area:
+        try:
+            route = config.effective_route(session, category, route_area)
+        except ValidationFailed as error:
+            errors = {e.field: _(e.message, **e.params) for e in error.errors}
+    return _form(
+        request,
+        session,
+        category.code,
+        _category_values(session, category),
+        errors,
+        422 if errors else 200,
+        route=route,
+        route_area=route_area,
+    )
+
+
+@router.post("/{code}/routes")
+def save_area_rule(
+    request: Request,
+    code: str,
+    session: DbSession,
+    actor: CurrentActor,
+    area_code: Annotated[str, Form()] = "",
+    target: Annotated[str, Form()] = "",
+    remove: Annotated[str, Form()] = "",
+) -> Response:
+    """Add or replace a commune's own rule, or remove it (``remove=1``)."""
+    require(actor, "reports.configure")
+    _ = translator(request_locale(request))
+    category = config.get_category(session, code[:60])
+    area_code, target = area_code.strip()[:20], target.strip()[:40]
+    try:
+        if remove:
+            config.remove_area_rule(session, actor, category, area_code=area_code)
+        else:
+            config.set_area_rule(session, actor, category, area_code=area_code, target=target)
+    except ValidationFailed as error:
+        session.rollback()
+        return _form(
+            request,
+            session,
+            category.code,
+            _category_values(session, category),
+            {e.field: _(e.message, **e.params) for e in error.errors},
+            422,
+            rule_values={"area_code": area_code, "target": target},
+        )
+    name = areas.get_area(session, area_code).name
+    response = redirect(request, f"/admin/categories/{category.code}#routes")
+    if remove:
+        flash(request, response, "The rule of {area} was removed.", area=name)
+    else:
+        flash(request, response, "Reports of {area} now follow its own rule.", area=name)
+    return response
 
 
 @router.post("/{code}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.areas.models import Agency, Area
@@ -14,6 +14,7 @@ from ioc.errors import FieldError, NotFound, ValidationFailed
 from ioc.kit import audit, events
 from ioc.kit.permissions import Actor, require
 from ioc.kit.text import clean_text, fold
+from ioc.reports import routing
 from ioc.reports.models import (
     CATEGORY_GROUPS,
     URGENCIES,
@@ -23,7 +24,7 @@ from ioc.reports.models import (
 )
 
 UNITS = ("hours", "days")
-COMMUNE_TARGET = "commune"
+COMMUNE_TARGET = routing.COMMUNE_TARGET
 
 
 @dataclass(frozen=True)
@@ -182,25 +183,62 @@ def update_category(
     return category
 
 
+def _check_area(session: Session, area_code: str) -> FieldError | None:
+    area = session.get(Area, area_code) if area_code else None
+    if area is None or area.kind == "province":
+        # The province-wide rule is the category's own target, edited with the category.
+        return FieldError("area_code", "Choose a commune or ward from the list.")
+    return None
+
+
 def set_area_rule(
     session: Session, actor: Actor, category: Category, *, area_code: str, target: str
-) -> RoutingRule | None:
-    """A commune's own rule for a category (empty target removes it)."""
+) -> RoutingRule:
+    """Give a commune its own rule for a category, replacing the one it had; it beats the
+    province-wide rule. Both fields are checked before anything is written."""
     require(actor, "reports.configure")
-    if session.get(Area, area_code) is None:
-        raise ValidationFailed("No such commune or ward.", field="area_code")
-    session.execute(
-        delete(RoutingRule).where(
+    errors = [e for e in (_check_area(session, area_code),) if e is not None]
+    if not target or not _valid_target(session, target):
+        errors.append(FieldError("target", "Choose the agency that receives these reports."))
+    if errors:
+        raise ValidationFailed("Please check the fields marked.", errors=errors)
+    rule = session.scalar(
+        select(RoutingRule).where(
             RoutingRule.category_id == category.id, RoutingRule.area_code == area_code
         )
     )
-    rule = None
-    if target:
-        if not _valid_target(session, target):
-            raise ValidationFailed("No such agency.", field="target")
+    if rule is None:
         rule = RoutingRule(category_id=category.id, area_code=area_code, target=target)
         session.add(rule)
+    else:
+        rule.target = target
     session.flush()
+    _routing_changed(session, actor, category, area_code=area_code, target=target)
+    return rule
+
+
+def remove_area_rule(session: Session, actor: Actor, category: Category, *, area_code: str) -> bool:
+    """Remove a commune's own rule: its reports follow the province-wide rule again. False
+    (and nothing recorded) if it had none."""
+    require(actor, "reports.configure")
+    if (error := _check_area(session, area_code)) is not None:
+        raise ValidationFailed("Please check the fields marked.", errors=[error])
+    rule = session.scalar(
+        select(RoutingRule).where(
+            RoutingRule.category_id == category.id, RoutingRule.area_code == area_code
+        )
+    )
+    if rule is None:
+        return False
+    session.delete(rule)
+    session.flush()
+    _routing_changed(session, actor, category, area_code=area_code, target="")
+    return True
+
+
+def _routing_changed(
+    session: Session, actor: Actor, category: Category, *, area_code: str, target: str
+) -> None:
     audit.log(
         session,
         "reports.routing_changed",
@@ -210,4 +248,61 @@ def set_area_rule(
         subject_id=category.code,
         detail={"area": area_code, "target": target},
     )
-    return rule
+    # On the timeline as a change of the category (the event type the module declares); the
+    # payload says which commune's rule changed.
+    events.record(
+        session,
+        "reports.category_changed",
+        subject_type="category",
+        subject_id=category.code,
+        actor_id=actor.user_id,
+        title=category.name_en,
+        area_code=area_code,
+        visibility="internal",
+        payload={"area": area_code, "target": target},
+    )
+
+
+@dataclass(frozen=True)
+class AreaRule:
+    area_code: str
+    area_name: str
+    target: str
+
+
+def area_rules(session: Session, category: Category) -> list[AreaRule]:
+    """The communes' own rules of a category, by commune name."""
+    rows = session.execute(
+        select(RoutingRule.area_code, Area.name, RoutingRule.target)
+        .join(Area, Area.code == RoutingRule.area_code)
+        .where(RoutingRule.category_id == category.id)
+        .order_by(Area.name, Area.code)
+    ).all()
+    return [AreaRule(code or "", name, target) for code, name, target in rows]
+
+
+@dataclass(frozen=True)
+class EffectiveRoute:
+    area_code: str
+    area_name: str
+    # "area": the commune's own rule; "province": the province-wide one; "none": no rule.
+    rule: str
+    target: str | None
+    # None: the operators' triage queue (no rule, or its agency is missing or inactive).
+    agency: Agency | None
+
+
+def effective_route(session: Session, category: Category, area_code: str) -> EffectiveRoute:
+    """Where a report of ``category`` filed in a commune goes now, and by which rule: the
+    answer of routing.route, which intake uses, with the rule that gave it."""
+    area = session.get(Area, area_code) if area_code else None
+    if area is None or area.kind == "province":
+        raise ValidationFailed("Choose a commune or ward from the list.", field="route_area")
+    targets = {r.area_code: r.target for r in rules_of(session, category)}
+    target = targets.get(area.code) or targets.get(None)
+    rule = "area" if area.code in targets else "province" if None in targets else "none"
+    routed = routing.route(session, category, area.code)
+    agency = None
+    if routed is not None:
+        agency = session.scalar(select(Agency).where(Agency.code == routed.code))
+    return EffectiveRoute(area.code, area.name, rule, target, agency)

@@ -306,9 +306,10 @@ def seed_demo_reports(
         if (i + 1) % 250 == 0 or i + 1 == count:
             progress("demo reports", i + 1, count)
     _insert(session, sims, now, progress, world.cal)
-    from ioc.reports import rollup
+    from ioc.reports import officer_rollup, rollup
 
     rollup.refresh(session, now=now, calendar=world.cal, limit=None)
+    officer_rollup.refresh(session, now=now, limit=None)
     return len(sims)
 
 

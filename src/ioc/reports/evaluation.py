@@ -35,10 +35,11 @@ with the calendar here. The officer table is one GROUP BY over the records holdi
 resolution (time and officer, stored by `record_resolution`). No timestamp comes back to Python.
 
 Over the whole province the agency table reads the built days and months of the roll-up
-(rollup.py: the same tally per agency and day, kept by the job ``reports.rollup``) and counts
-only the rest live: open reports, days changed since they were built, today and the period's
-edges. ``use_rollup=False`` gives the live path alone (tests/reports/test_rollup.py checks
-they agree). The officer table is always live.
+(rollup.py: the same tally per agency and day, kept by the job ``reports.rollup``; open
+reports with their deadlines) and counts only the rest live: days changed since they were
+built, today and the period's edges. The officer table does the same with its own roll-up by
+day of resolution (officer_rollup.py). ``use_rollup=False`` gives the live path alone
+(tests/reports/test_rollup*.py check that they agree).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def evaluate_agencies(
     rank order, then those below the minimum volume by volume.
 
     Over the whole province the built days of the roll-up (rollup.py) are read from it, and
-    only the rest is counted live: open reports, changed days and the edges of the period."""
+    only the rest is counted live: changed days, today and the edges of the period."""
     now = now or utcnow()
     rec = ReportAgencyRecord
     from ioc.reports import rollup
@@ -231,20 +232,7 @@ def evaluate_agencies(
         days, live = rollup.plan(session, start, end)
     else:
         days, live = [], [(start, end)]
-    if days:
-        rollup.add_spans(session, tallies, days)
-        # Open reports received on those days: their overdue flag moves with the clock. Found
-        # through the reports' status index (the few open ones), not the year's records: the
-        # received time is wrapped so that no planner starts from its index.
-        received = func.coalesce(rec.received_at, rec.received_at)
-        outside_live = [~and_(received >= a, received < b) for a, b in live]
-        tally_live(
-            session,
-            tallies,
-            [received >= start, received < end, Report.status.in_(lc.OPEN), *outside_live],
-            now=now,
-            calendar=calendar,
-        )
+    rollup.add_spans(session, tallies, days, now=now)
     for a, b in live:
         period = [rec.received_at >= a, rec.received_at < b]
         if area_code is not None:
@@ -452,18 +440,21 @@ def _rank(scores: list[AgencyScore], min_volume: int) -> list[AgencyScore]:
     return ranked + rest
 
 
-def evaluate_officers(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    area_code: str | None = None,
-) -> list[OfficerScore]:
-    """Per officer: the reports whose standing resolution they gave in [start, end).
+@dataclass
+class _OfficerTally:
+    resolved: int = 0
+    resolved_on_time: int = 0
+    reopened: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    agencies: dict[int, int] = field(default_factory=dict)  # agency id → resolutions
 
-    Only the last resolution of a report counts (`record_resolution` keeps it on one agency
-    record), and only if the report is still resolved or closed: an answer the citizen
-    reopened as not fixed is not a resolution."""
+
+def tally_officers_live(
+    session: Session, tallies: dict[int, _OfficerTally], period: list[ColumnElement[bool]]
+) -> None:
+    """Add to ``tallies`` the standing resolutions of the records matching ``period``
+    (conditions on the records joined to their reports), per officer and agency."""
     rec = ReportAgencyRecord
     stmt = (
         select(
@@ -476,50 +467,86 @@ def evaluate_officers(
             func.sum(Report.rating).label("rating_sum"),
         )
         .join(Report, Report.id == rec.report_id)
-        .where(
-            rec.resolved_at >= start,
-            rec.resolved_at < end,
-            rec.resolver_id.is_not(None),
-            Report.status.in_(RESOLVED_STATUSES),
-        )
+        .where(*period, rec.resolver_id.is_not(None), Report.status.in_(RESOLVED_STATUSES))
         .group_by(rec.resolver_id, rec.agency_id)
     )
-    if area_code is not None:
-        stmt = stmt.where(Report.area_code == area_code)
-    per_officer: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(stmt):
-        per_officer[row.resolver_id].append(row)
-    if not per_officer:
+        t = tallies[row.resolver_id]
+        t.resolved += row.resolved
+        t.resolved_on_time += row.on_time
+        t.reopened += row.reopened
+        t.ratings += row.ratings
+        t.rating_sum += row.rating_sum or 0
+        t.agencies[row.agency_id] = t.agencies.get(row.agency_id, 0) + row.resolved
+
+
+def _officer_agency(agencies: dict[int, int], codes: dict[int, str]) -> str:
+    """An officer may resolve for one agency at a time; the most frequent one is theirs (ties:
+    the greatest code)."""
+    by_code: dict[str, int] = {}
+    for agency_id, n in agencies.items():
+        code = codes.get(agency_id, "")
+        by_code[code] = by_code.get(code, 0) + n
+    top = max(by_code.values())
+    return max(c for c, n in by_code.items() if n == top)
+
+
+def evaluate_officers(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    area_code: str | None = None,
+    use_rollup: bool = True,
+) -> list[OfficerScore]:
+    """Per officer: the reports whose standing resolution they gave in [start, end).
+
+    Only the last resolution of a report counts (`record_resolution` keeps it on one agency
+    record), and only if the report is still resolved or closed: an answer the citizen
+    reopened as not fixed is not a resolution.
+
+    Over the whole province the built days and months of the officer roll-up
+    (officer_rollup.py) are read from it and the rest is counted live: changed days, today and
+    the period's edges."""
+    from ioc.reports import officer_rollup
+
+    rec = ReportAgencyRecord
+    tallies: dict[int, _OfficerTally] = defaultdict(_OfficerTally)
+    if area_code is None and use_rollup:
+        spans, live = officer_rollup.plan(session, start, end)
+        officer_rollup.add_spans(session, tallies, spans)
+    else:
+        live = [(start, end)]
+    for a, b in live:
+        period = [rec.resolved_at >= a, rec.resolved_at < b]
+        if area_code is not None:
+            period.append(Report.area_code == area_code)
+        tally_officers_live(session, tallies, period)
+    if not tallies:
         return []
     names = dict(
-        session.execute(select(User.id, User.full_name).where(User.id.in_(list(per_officer))))
+        session.execute(select(User.id, User.full_name).where(User.id.in_(list(tallies))))
         .tuples()
         .all()
     )
-    agency_ids = {r.agency_id for rows in per_officer.values() for r in rows}
+    agency_ids = {a for t in tallies.values() for a in t.agencies}
     codes = dict(
         session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(agency_ids)))
         .tuples()
         .all()
     )
     scores = []
-    for user_id, rows in per_officer.items():
-        ratings = sum(r.ratings for r in rows)
-        rating_sum = sum(r.rating_sum or 0 for r in rows)
-        # An officer may resolve for one agency at a time; the most frequent one is theirs.
-        agency_counts: dict[str, int] = defaultdict(int)
-        for r in rows:
-            agency_counts[codes.get(r.agency_id, "")] += r.resolved
+    for user_id, t in tallies.items():
         scores.append(
             OfficerScore(
                 user_id=user_id,
                 name=names.get(user_id) or f"#{user_id}",
-                agency_code=max(agency_counts, key=lambda c: (agency_counts[c], c)),
-                resolved=sum(r.resolved for r in rows),
-                resolved_on_time=sum(r.on_time for r in rows),
-                reopened=sum(r.reopened for r in rows),
-                ratings=ratings,
-                rating_mean=rating_sum / ratings if ratings else None,
+                agency_code=_officer_agency(t.agencies, codes),
+                resolved=t.resolved,
+                resolved_on_time=t.resolved_on_time,
+                reopened=t.reopened,
+                ratings=t.ratings,
+                rating_mean=t.rating_sum / t.ratings if t.ratings else None,
             )
         )
     return sorted(scores, key=lambda s: (-s.resolved, s.name, s.user_id))
@@ -534,6 +561,7 @@ def evaluate(
     now: datetime | None = None,
     min_volume: int = DEFAULT_MIN_VOLUME,
     calendar: WorkCalendar | None = None,
+    use_rollup: bool = True,
 ) -> Evaluation:
     """Agencies and officers over [start, end), optionally for one commune."""
     now = now or utcnow()
@@ -551,6 +579,9 @@ def evaluate(
             now=now,
             min_volume=min_volume,
             calendar=calendar,
+            use_rollup=use_rollup,
         ),
-        officers=evaluate_officers(session, start=start, end=end, area_code=area_code),
+        officers=evaluate_officers(
+            session, start=start, end=end, area_code=area_code, use_rollup=use_rollup
+        ),
     )

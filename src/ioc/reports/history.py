@@ -74,12 +74,47 @@ def is_reporter(actor: Actor, report: Report) -> bool:
 
 
 def _role(actor: Actor, report: Report) -> str:
-    if is_reporter(actor, report):
-        return "citizen"
-    return actor.primary_role or ("system" if actor.is_authenticated else "public")
+    return role_of(actor, report.reporter_user_id)
 
 
 # --- events and updates ----------------------------------------------------------------------
+
+
+def event_values(
+    type_: str,
+    *,
+    code: str,
+    status: str,
+    area_code: str | None,
+    lat: float | None,
+    lon: float | None,
+    agency_id: int | None,
+    is_hidden: bool,
+    actor_id: int | None,
+    now: datetime,
+    title: str,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The row of a report's event (``events.values``) with the type's severity and visibility."""
+    spec = _EVENT_DEFAULTS[type_]
+    visibility = spec.visibility
+    if visibility == "public" and is_hidden:
+        visibility = "staff"  # a hidden report must not surface on the public feed
+    return events.values(
+        type_,
+        subject_type="report",
+        subject_id=code,
+        actor_id=actor_id,
+        title=title,
+        area_code=area_code,
+        lat=lat,
+        lon=lon,
+        severity=spec.severity,
+        visibility=visibility,
+        agency_id=agency_id,
+        payload={"status": status, **(payload or {})},
+        occurred_at=now,
+    )
 
 
 def event(
@@ -96,27 +131,28 @@ def event(
 ) -> events.Event:
     """Record ``type_`` about ``report``; ``agency_id`` is the report's unless given (intake
     files the report already routed, but its first event names no agency yet)."""
-    spec = _EVENT_DEFAULTS[type_]
-    visibility = spec.visibility
-    if visibility == "public" and report.is_hidden:
-        visibility = "staff"  # a hidden report must not surface on the public feed
-    return events.record(
-        session,
+    row = event_values(
         type_,
-        subject_type="report",
-        subject_id=report.code,
-        actor_id=actor.user_id,
-        title=title,
+        code=report.code,
+        status=report.status,
         area_code=report.area_code,
         lat=report.lat,
         lon=report.lon,
-        severity=spec.severity,
-        visibility=visibility,
         agency_id=report.agency_id if isinstance(agency_id, EllipsisType) else agency_id,
-        payload={"status": report.status, **(payload or {})},
-        occurred_at=now,
-        flush=flush,
+        is_hidden=bool(report.is_hidden),
+        actor_id=actor.user_id,
+        now=now,
+        title=title,
+        payload=payload,
     )
+    return events.add(session, row, flush=flush)
+
+
+def role_of(actor: Actor, reporter_user_id: int | None) -> str:
+    """The actor's role on a report whose reporter is ``reporter_user_id``."""
+    if actor.kind == "user" and actor.user_id is not None and actor.user_id == reporter_user_id:
+        return "citizen"
+    return actor.primary_role or ("system" if actor.is_authenticated else "public")
 
 
 def add_update(session: Session, report: Report, actor: Actor, kind: str, **values: Any) -> None:

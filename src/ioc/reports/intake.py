@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ioc.db import utcnow
+from ioc.db import insert_returning_ids, utcnow
 from ioc.errors import FieldError, ValidationFailed
+from ioc.kit import events
+from ioc.kit.auth import ApiToken
 from ioc.kit.geo import h3_cell
 from ioc.kit.permissions import Actor
 from ioc.kit.storage import FileStore, StoredPhoto, store_photo
@@ -30,7 +30,7 @@ from ioc.kit.workdays import VIETNAM_TZ
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
 from ioc.reports import refdata, routing
-from ioc.reports.history import STAFF_CHANNELS, add_update, event, require_any, text
+from ioc.reports.history import STAFF_CHANNELS, event_values, require_any, role_of, text
 from ioc.reports.models import (
     CHANNELS,
     URGENCIES,
@@ -40,6 +40,7 @@ from ioc.reports.models import (
     ReportCounter,
     ReportFollower,
     ReportPhoto,
+    ReportUpdate,
 )
 from ioc.reports.schemas import DESCRIPTION_MAX, MAX_PHOTOS, ReportInput
 
@@ -65,43 +66,12 @@ def _by_token(session: Session, token: str) -> Report | None:
 _COUNTERS = cast(Table, ReportCounter.__table__)
 _REPORTS = cast(Table, Report.__table__)
 # Built once: the statements of every report (Core, on the session's connection).
-_BUMP = (
+_BUMP_BY = (
     update(_COUNTERS)
     .where(_COUNTERS.c.year == bindparam("y"))
-    .values(last=_COUNTERS.c.last + 1)
+    .values(last=_COUNTERS.c.last + bindparam("n"))
     .returning(_COUNTERS.c.last)
 )
-_SET_CODE = update(_REPORTS).where(_REPORTS.c.id == bindparam("report_id"))
-
-
-def _next_number(session: Session, year: int) -> int:
-    """The next public number of ``year``.
-
-    Safe under concurrency on both backends because the increment is a single UPDATE of the
-    year's row that returns the value it wrote: on PostgreSQL the UPDATE takes the row lock, so
-    a concurrent transaction's UPDATE waits for our commit and then increments the committed
-    value (READ COMMITTED re-checks the updated row); on SQLite the UPDATE takes the database
-    write lock, held to commit. Either way no two transactions can get the same ``last``. A
-    rolled-back submission leaves a gap, never a repeat. The first report of a year inserts
-    the row in a savepoint; losing that race to another transaction is harmless (its row is
-    then there to update).
-
-    The row lock lasts until the commit, so :func:`submit` takes the number last of all."""
-    connection = session.connection()
-    row = connection.execute(_BUMP, {"y": year}).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                connection.execute(insert(_COUNTERS).values(year=year, last=0))
-        except IntegrityError:
-            pass
-        row = connection.execute(_BUMP, {"y": year}).one()
-    return int(row[0])
-
-
-def _placeholder_code() -> str:
-    # Unique while the report waits for its number, within its own transaction (see submit).
-    return "~" + secrets.token_hex(8)
 
 
 def _category(session: Session, code: str) -> Category | refdata.CategoryRef | None:
@@ -274,7 +244,44 @@ def _delete_photos(store: FileStore | None, stored: Sequence[StoredPhoto]) -> No
             store.delete(photo.thumb_key)
 
 
-def submit(
+@dataclass
+class Draft:
+    """A report checked and ready to be written: every column known but its id and number.
+
+    Made by :func:`prepare` from what any channel sent, written by :func:`write` (one report in
+    the caller's unit of work, or many at once by the intake writer, reports/writer.py)."""
+
+    token: str | None
+    row: dict[str, Any]  # the reports columns, less id and code
+    agency_code: str | None
+    photos: list[StoredPhoto]
+    actor_id: int | None
+    actor_role: str
+    store: FileStore | None = None
+    # An API key whose last use is due to be stamped (at most every few minutes).
+    touch_api_token: int | None = None
+
+    @property
+    def now(self) -> datetime:
+        return cast(datetime, self.row["submitted_at"])
+
+    def discard(self) -> None:
+        """Delete the photos stored for a draft that will not be written."""
+        _delete_photos(self.store, self.photos)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What :func:`write` made of a draft: a new report, or the one filed before with the same
+    idempotency key (``created`` False)."""
+
+    id: int
+    code: str
+    created: bool
+    events: tuple[events.EventOut, ...] = ()
+
+
+def prepare(
     session: Session,
     actor: Actor,
     data: ReportInput,
@@ -286,9 +293,10 @@ def submit(
     max_pixels: int = MAX_PIXELS,
     now: datetime | None = None,
     kept_attributes: dict[str, str] | None = None,
-) -> Report:
-    """File a report from any channel; a retry with the same idempotency key returns the
-    first report. Routes it, sets the accept deadline and records report.submitted.
+) -> Draft:
+    """Check a report from any channel and work out its row: category, place, reporter,
+    routing and accept deadline, all from the per-process reference data when it is cached.
+    Reads only; stores the photos last (a refused report leaves no file behind).
 
     ``kept_attributes`` are stored beside the category's checked attributes as given (the
     caller has checked them; e.g. Open311's media_url, kept for staff)."""
@@ -297,9 +305,6 @@ def submit(
         raise ValidationFailed("Unknown channel.", field="channel")
     if channel in STAFF_CHANNELS:
         require_any(actor, ("reports.handle", "reports.triage"), None)
-    token = _idempotency_token(actor, data.idempotency_key) if data.idempotency_key else None
-    if token is not None and (existing := _by_token(session, token)) is not None:
-        return existing
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed("At most {max} photos.", field="photos", max=MAX_PHOTOS)
     category = _category(session, data.category_code)
@@ -317,101 +322,288 @@ def submit(
         raise ValidationFailed("Please check the fields marked.", errors=errors)
     if kept_attributes:
         attributes = {**attributes, **kept_attributes}
-    stored = _store_photos(photos, store, max_photo_bytes, max_pixels)
     agency = routing.route(session, category, place.area_code)
-    # Everything known before the first write: the report reaches its agency (history.hand_to)
-    # in the same INSERT, with its accept deadline.
+    # The report reaches its agency (history.hand_to) in its own INSERT, with its deadline.
     accept_due_at = (
         None
         if agency is None
         else dl.accept_due(session, category_id=category.id, urgency=urgency, start=now)
     )
-    report = Report(
-        code=_placeholder_code(),
-        category_id=category.id,
-        urgency=urgency,
-        description=description,
-        attributes=attributes,
-        lat=place.lat,
-        lon=place.lon,
-        h3_cell=None if place.lat is None or place.lon is None else h3_cell(place.lat, place.lon),
-        area_code=place.area_code,
-        address=place.address,
-        status=lc.SUBMITTED,
-        agency_id=None if agency is None else agency.id,
-        accept_due_at=accept_due_at,
+    stored = _store_photos(photos, store, max_photo_bytes, max_pixels)
+    token = _idempotency_token(actor, data.idempotency_key) if data.idempotency_key else None
+    row: dict[str, Any] = {
+        "category_id": category.id,
+        "urgency": urgency,
+        "description": description,
+        "attributes": attributes,
+        "lat": place.lat,
+        "lon": place.lon,
+        "h3_cell": (
+            None if place.lat is None or place.lon is None else h3_cell(place.lat, place.lon)
+        ),
+        "area_code": place.area_code,
+        "address": place.address,
+        "status": lc.SUBMITTED,
+        "agency_id": None if agency is None else agency.id,
+        "accept_due_at": accept_due_at,
+        "channel": channel,
+        "reporter_user_id": who.user_id,
+        "reporter_name": who.name,
+        "reporter_phone": who.phone,
+        "reporter_email": who.email,
+        "anonymous": who.anonymous,
+        "idempotency_key": token,
+        "submitted_at": now,
+        "updated_at": now,
+        "reopen_count": 0,
+        "search_key": search_key(description, place.address),
+    }
+    return Draft(
+        token=token,
+        row=row,
+        agency_code=None if agency is None else agency.code,
+        photos=stored,
+        actor_id=actor.user_id,
+        actor_role=role_of(actor, who.user_id),
+        store=store,
+    )
+
+
+_TABLES = {
+    name: cast(Table, model.__table__)
+    for name, model in (
+        ("photos", ReportPhoto),
+        ("followers", ReportFollower),
+        ("updates", ReportUpdate),
+        ("records", ReportAgencyRecord),
+    )
+}
+_INSERTS = {name: insert(table) for name, table in _TABLES.items()}
+_EXISTING = select(_REPORTS.c.idempotency_key, _REPORTS.c.id, _REPORTS.c.code).where(
+    _REPORTS.c.idempotency_key.in_(bindparam("tokens", expanding=True))
+)
+_TOUCH = (
+    update(cast(Table, ApiToken.__table__))
+    .where(cast(Table, ApiToken.__table__).c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("at"))
+)
+
+
+def _take_numbers(connection: Connection, year: int, count: int) -> int:
+    """Take ``count`` consecutive public numbers of ``year``; returns the first.
+
+    Safe under concurrency on both backends because the increment is a single UPDATE of the
+    year's row that returns the value it wrote: on PostgreSQL the UPDATE takes the row lock, so
+    a concurrent transaction's UPDATE waits for our commit and then increments the committed
+    value (READ COMMITTED re-checks the updated row); on SQLite the UPDATE takes the database
+    write lock, held to commit. Either way no two transactions get the same numbers. A
+    rolled-back submission leaves a gap, never a repeat. The first report of a year inserts
+    the row in a savepoint; losing that race to another transaction is harmless (its row is
+    then there to update)."""
+    row = connection.execute(_BUMP_BY, {"y": year, "n": count}).first()
+    if row is None:
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(_COUNTERS).values(year=year, last=0))
+        except IntegrityError:
+            pass
+        row = connection.execute(_BUMP_BY, {"y": year, "n": count}).one()
+    return int(row[0]) - count + 1
+
+
+def write(
+    connection: Connection, drafts: Sequence[Draft], *, event_bus: events.EventBus | None = None
+) -> list[Filed]:
+    """Write checked reports on ``connection``, inside its transaction, below the ORM: a few
+    multi-row statements whatever the number of reports (the report, its photos, its follower,
+    its first update, its agency's record, its two events). Returns one :class:`Filed` per
+    draft, in order; a draft whose idempotency key was already used (before, or earlier in
+    ``drafts``) gets the first report and writes nothing.
+
+    The public numbers are taken first, one counter UPDATE for all: on PostgreSQL the year's
+    counter row stays locked to the commit, so callers keep that transaction short. A
+    concurrent submission with the same key makes the reports INSERT fail (unique key); the
+    caller then writes the drafts again one by one (the intake writer does) or looks the
+    winner up (:func:`submit`)."""
+    results: list[Filed | None] = [None] * len(drafts)
+    tokens = [d.token for d in drafts if d.token is not None]
+    known: dict[str, Filed] = {}
+    if tokens:
+        for token, report_id, code in connection.execute(_EXISTING, {"tokens": tokens}):
+            known[token] = Filed(int(report_id), str(code), created=False)
+    fresh: list[int] = []
+    first_of: dict[str, int] = {}
+    for i, draft in enumerate(drafts):
+        if draft.token is not None:
+            if draft.token in known:
+                results[i] = known[draft.token]
+                continue
+            if draft.token in first_of:
+                continue  # filled in from the first one below
+            first_of[draft.token] = i
+        fresh.append(i)
+    by_year: dict[int, list[int]] = {}
+    for i in fresh:
+        by_year.setdefault(drafts[i].now.astimezone(VIETNAM_TZ).year, []).append(i)
+    codes: dict[int, str] = {}
+    for year, members in by_year.items():
+        first = _take_numbers(connection, year, len(members))
+        for offset, i in enumerate(members):
+            codes[i] = f"PA-{year}-{first + offset:06d}"
+    if fresh:
+        rows = [{**drafts[i].row, "code": codes[i]} for i in fresh]
+        ids = insert_returning_ids(connection, _REPORTS, rows)
+        photos: list[dict[str, Any]] = []
+        followers: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        records: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        owners: list[int] = []
+        for i, report_id in zip(fresh, ids, strict=True):
+            draft, row, code = drafts[i], drafts[i].row, codes[i]
+            now = draft.now
+            photos.extend(
+                {
+                    "report_id": report_id,
+                    "key": p.key,
+                    "thumb_key": p.thumb_key,
+                    "width": p.width,
+                    "height": p.height,
+                    "is_hidden": False,
+                    "created_at": now,
+                }
+                for p in draft.photos
+            )
+            if row["reporter_user_id"] is not None:
+                followers.append(
+                    {"report_id": report_id, "user_id": row["reporter_user_id"], "since": now}
+                )
+            updates.append(
+                {
+                    "report_id": report_id,
+                    "at": now,
+                    "actor_id": draft.actor_id,
+                    "actor_role": draft.actor_role,
+                    "kind": "status",
+                    "from_status": None,
+                    "to_status": lc.SUBMITTED,
+                    "agency_id": None,
+                    "to_agency_id": None,
+                    "public_text": "",
+                    "internal_note": "",
+                    "reason": "",
+                }
+            )
+            agency_id = row["agency_id"]
+            if agency_id is not None:
+                records.append({"report_id": report_id, "agency_id": agency_id, "received_at": now})
+            where = {
+                "code": code,
+                "status": row["status"],
+                "area_code": row["area_code"],
+                "lat": row["lat"],
+                "lon": row["lon"],
+                "is_hidden": False,
+                "actor_id": draft.actor_id,
+                "now": now,
+            }
+            event_rows.append(
+                event_values(
+                    "report.submitted",
+                    **where,
+                    agency_id=None,
+                    title=f"Report {code} filed",
+                    payload={"channel": row["channel"]},
+                )
+            )
+            owners.append(i)
+            if agency_id is not None:
+                event_rows.append(
+                    event_values(
+                        "report.routed",
+                        **where,
+                        agency_id=agency_id,
+                        title=f"Report {code} routed to {draft.agency_code}",
+                        payload={"agency": draft.agency_code, "by": "rule"},
+                    )
+                )
+                owners.append(i)
+        for name, values in (
+            ("photos", photos),
+            ("followers", followers),
+            ("updates", updates),
+            ("records", records),
+        ):
+            if values:
+                connection.execute(_INSERTS[name], values)
+        written = events.insert_many(connection, event_rows, event_bus=event_bus)
+        per_report: dict[int, list[events.EventOut]] = {}
+        for i, one in zip(owners, written, strict=True):
+            per_report.setdefault(i, []).append(one)
+        for i, report_id in zip(fresh, ids, strict=True):
+            results[i] = Filed(int(report_id), codes[i], True, tuple(per_report.get(i, ())))
+    touched = {d.touch_api_token for d in drafts if d.touch_api_token is not None}
+    for token_id in touched:
+        connection.execute(_TOUCH, {"token_id": token_id, "at": drafts[0].now})
+    for i, draft in enumerate(drafts):
+        if results[i] is None:  # a repeated key within these drafts
+            winner = results[first_of[cast(str, draft.token)]]
+            assert winner is not None
+            results[i] = Filed(winner.id, winner.code, created=False)
+    return [r for r in results if r is not None]
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    data: ReportInput,
+    *,
+    channel: str,
+    photos: Sequence[bytes] = (),
+    store: FileStore | None = None,
+    max_photo_bytes: int = MAX_PHOTO_BYTES,
+    max_pixels: int = MAX_PIXELS,
+    now: datetime | None = None,
+    kept_attributes: dict[str, str] | None = None,
+) -> Report:
+    """File a report from any channel in the caller's unit of work; a retry with the same
+    idempotency key returns the first report. Routes it, sets the accept deadline and records
+    report.submitted (and report.routed), dispatched when the caller commits."""
+    token = _idempotency_token(actor, data.idempotency_key) if data.idempotency_key else None
+    if token is not None and (existing := _by_token(session, token)) is not None:
+        return existing
+    draft = prepare(
+        session,
+        actor,
+        data,
         channel=channel,
-        reporter_user_id=who.user_id,
-        reporter_name=who.name,
-        reporter_phone=who.phone,
-        reporter_email=who.email,
-        anonymous=who.anonymous,
-        idempotency_key=token,
-        submitted_at=now,
-        updated_at=now,
-        reopen_count=0,
-        search_key=search_key(description, place.address),
+        photos=photos,
+        store=store,
+        max_photo_bytes=max_photo_bytes,
+        max_pixels=max_pixels,
+        now=now,
+        kept_attributes=kept_attributes,
     )
     try:
         if token is None:
-            session.add(report)
-            session.flush()
+            (filed,) = write(session.connection(), [draft])
         else:
-            # Added inside: begin_nested flushes what is pending before its SAVEPOINT.
             with session.begin_nested():
-                session.add(report)
-                session.flush()
+                (filed,) = write(session.connection(), [draft])
     except IntegrityError:
-        # Two submissions with one key at once: the unique key let the other one win. It
-        # failed before taking a number, so the sequence has no gap.
+        # Two submissions with one key at once: the unique key let the other one win. Its
+        # numbers went back with the savepoint, so the sequence has no gap.
+        draft.discard()
         first = _by_token(session, token) if token else None
-        _delete_photos(store, stored)
         if first is None:
             raise
         return first
-    for photo in stored:
-        session.add(
-            ReportPhoto(
-                report_id=report.id,
-                key=photo.key,
-                thumb_key=photo.thumb_key,
-                width=photo.width,
-                height=photo.height,
-                created_at=now,
-            )
-        )
-    if who.user_id is not None:
-        session.add(ReportFollower(report_id=report.id, user_id=who.user_id, since=now))
-    add_update(session, report, actor, "status", at=now, to_status=lc.SUBMITTED, agency_id=None)
-    if agency is not None:
-        session.add(ReportAgencyRecord(report_id=report.id, agency_id=agency.id, received_at=now))
-    session.flush()
-    # The public number last: on PostgreSQL the counter's row lock is held from here to the
-    # commit, so only the statements that need the number come after it.
-    year = now.astimezone(VIETNAM_TZ).year
-    code = f"PA-{year}-{_next_number(session, year):06d}"
-    session.connection().execute(_SET_CODE, {"report_id": report.id, "code": code})
-    set_committed_value(report, "code", code)
-    event(
-        session,
-        report,
-        "report.submitted",
-        actor,
-        now=now,
-        title=f"Report {report.code} filed",
-        payload={"channel": channel},
-        agency_id=None,
-        flush=False,  # both events go in with the commit's flush, in one statement
-    )
-    if agency is not None:
-        event(
-            session,
-            report,
-            "report.routed",
-            actor,
-            now=now,
-            title=f"Report {report.code} routed to {agency.code}",
-            payload={"agency": agency.code, "by": "rule"},
-            flush=False,
-        )
+    except BaseException:
+        draft.discard()  # nothing refers to the stored photos
+        raise
+    if not filed.created:
+        draft.discard()  # the first report stands; this retry's photos are not kept
+    events.stash(session, filed.events)
+    report = session.get(Report, filed.id)
+    assert report is not None
     return report

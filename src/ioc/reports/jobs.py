@@ -187,15 +187,15 @@ def job_specs(*, reopen_days: int = REOPEN_DAYS) -> tuple[JobSpec, ...]:
             "reports.rollup",
             _rollup,
             timedelta(minutes=5),
-            "Rebuild the evaluation roll-up of past days that changed",
+            "Rebuild the evaluation roll-ups (agencies, officers) of past days that changed",
         ),
     )
 
 
 def _rollup(session: Session) -> int:
-    from ioc.reports import rollup
+    from ioc.reports import officer_rollup, rollup
 
-    return rollup.refresh(session)
+    return rollup.refresh(session) + officer_rollup.refresh(session)
 
 
 JOBS = job_specs()

@@ -277,10 +277,9 @@ class ReportCounter(Base):
 
 class ReportAgencyDay(Base):
     """The evaluation's counts per agency and local day (or month, ``span``) of receipt
-    (rollup.py), over the records of reports that were not open when it was built: the same
-    tally as the live query (evaluation._add), so that a year's scorecard sums about a
-    thousand rows. Open reports are always counted live (their overdue flag moves with the
-    clock)."""
+    (rollup.py): the same tally as the live query (evaluation._add), so that a year's
+    scorecard sums about a thousand rows. Open reports are counted with their deadlines, as
+    whether they are overdue moves with the clock."""
 
     __tablename__ = "report_agency_days"
 
@@ -308,6 +307,14 @@ class ReportAgencyDay(Base):
     # The working hours to resolve of each resolved record, as packed float64 (array "d"), so
     # that medians and means stay exact.
     hours: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Overdue whatever the clock: waiting for the citizen, the clock stopped past the deadline.
+    overdue_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The deadlines of the other open reports within competence (µs since 1970 UTC, sorted
+    # int64): each is overdue once the clock has passed it; ``open_due_satisfied`` holds those
+    # not rated unsatisfied, which then count as late too.
+    open_due: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    open_due_satisfied: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
 
 
 class ReportRollupDay(Base):
@@ -320,3 +327,46 @@ class ReportRollupDay(Base):
     span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportOfficerDay(Base):
+    """The officer table's counts (evaluation.evaluate_officers) per officer and local day (or
+    month, ``span``) of the standing resolution (officer_rollup.py): integers only, so a
+    period's figures are exactly the live ones. ``agencies`` holds the agency of each
+    resolution (packed int32), from which the officer's agency is chosen."""
+
+    __tablename__ = "report_officer_days"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the span
+    resolver_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    agencies: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class ReportOfficerRollupDay(Base):
+    """A local day (or month) whose officer roll-up rows are built, and when (or last found
+    unchanged), as `ReportRollupDay` is for the agencies."""
+
+    __tablename__ = "report_officer_rollup_days"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportOfficerMark(Base):
+    """A report counted in a built day of the officer roll-up while it was still resolved (not
+    closed): the citizen may reopen it, and its next resolution moves it to another day, so the
+    day it was counted in must be found without its old resolution time. Closed reports stay
+    where they are and are not marked, so this holds about a week of resolutions."""
+
+    __tablename__ = "report_officer_marks"
+    __table_args__ = (Index("ix_report_officer_marks_report", "report_id"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    report_id: Mapped[int] = mapped_column(BigId, primary_key=True)

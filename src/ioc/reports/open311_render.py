@@ -14,18 +14,20 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
 
-from ioc.reports.lifecycle import open311_status
+from ioc.reports.lifecycle import OPEN, open311_status
 from ioc.reports.models import Category, Report, ReportPhoto
-from ioc.reports.queries import PublicUpdate, ReportRow
+from ioc.reports.queries import PublicUpdate, RequestRows
 from ioc.reports.refdata import CategoryRef
 
 Format = Literal["xml", "json"]
@@ -62,8 +64,14 @@ def _text(value: Any) -> str:
     return escape(_XML_ILLEGAL.sub("", str(value)))
 
 
+# Text that _text would change (most text has none of these, and is written as it is).
+_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _element(name: str, value: Any, out: list[str]) -> None:
-    if value is None or value == "":
+    if type(value) is str and value and _XML_SPECIAL.search(value) is None:
+        out.append(f"<{name}>{value}</{name}>")
+    elif value is None or value == "":
         out.append(f"<{name}/>")
     elif isinstance(value, Mapping):
         out.append(f"<{name}>")
@@ -179,7 +187,11 @@ def service_document(category: Category, locale: str) -> dict[str, Any]:
 def attribute_specs(category: Category | CategoryRef) -> list[dict[str, Any]]:
     """The category's Open311 attributes in the order they are shown (spec: "order", 1 first);
     attributes without an order keep their place in the list."""
-    specs = [a for a in category.attributes or [] if isinstance(a, dict) and a.get("code")]
+    return _ordered(category.attributes or [])
+
+
+def _ordered(attributes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    specs = [a for a in attributes if isinstance(a, dict) and a.get("code")]
     ranked = sorted(
         enumerate(specs), key=lambda pair: (int(pair[1].get("order") or pair[0] + 1), pair[0])
     )
@@ -237,77 +249,138 @@ def service_notice(report: Report, ctx: Context) -> str | None:
     )
 
 
-def photo_url(ctx: Context, photo: ReportPhoto) -> str:
-    return f"{ctx.base_url}{PHOTO_PATH.format(id=photo.id, key=photo.key)}"
-
-
 # Where the reports module serves a visible photo (absolute URLs are built on base_url).
 PHOTO_PATH = "/reports/photos/{id}"
 
 
-def request_document(
-    row: ReportRow,
+@dataclass(frozen=True)
+class Extensions:
+    """What extensions=true adds to a page, read for the whole page at once: visible photos,
+    public history and the attribute definitions of the page's categories."""
+
+    photos: Mapping[int, Sequence[ReportPhoto]]
+    history: Mapping[int, Sequence[PublicUpdate]]
+    category_attributes: Mapping[int, Sequence[dict[str, Any]]]
+
+
+def request_documents(
+    page: RequestRows,
     ctx: Context,
     *,
-    photos: Sequence[ReportPhoto] = (),
-    history: Sequence[PublicUpdate] | None = None,
-) -> dict[str, Any]:
-    """One <request> of GET Service Requests. Built from public columns only: nothing of the
-    reporter (name, phone, e-mail, account) is ever read here. ``history`` (a list, even
-    empty) adds the extensions Chicago, Boston and San Francisco return with
-    extensions=true (GeoReport v2 Extensions: "Extended Attributes", "Update History")."""
-    report, category = row.report, row.category
-    status = open311_status(report.status)
-    updated = report.updated_at
-    if status == "closed":
-        # Spec: "For requests with status=closed, this will be the date the request was closed."
-        updated = report.closed_at or report.resolved_at or report.updated_at
-    agency = row.agency
-    doc: dict[str, Any] = {
-        "service_request_id": report.code,
-        "status": status,
-        "status_notes": report.public_answer or None,
-        "service_name": localised(category.name_vi, category.name_en, ctx.locale),
-        "service_code": category.code,
-        "description": report.description,
-        "agency_responsible": (
-            localised(agency.name, agency.name_en, ctx.locale) if agency is not None else None
-        ),
-        "service_notice": service_notice(report, ctx),
-        "requested_datetime": w3_datetime(report.submitted_at, ctx.tz),
-        "updated_datetime": w3_datetime(updated, ctx.tz),
-        "expected_datetime": w3_datetime(expected_at(report), ctx.tz),
-        "address": report.address or None,
-        # Our addressing system is the register of communes and wards: the commune's code.
-        "address_id": report.area_code,
-        "zipcode": None,
-        "lat": report.lat,
-        "long": report.lon,
-        "media_url": photo_url(ctx, photos[0]) if photos else None,
-    }
-    if history is not None:
-        doc["attributes"] = _attribute_values(report, category, ctx.locale)
-        doc["extended_attributes"] = {
-            "status": report.status,
-            "channel": report.channel,
-            "urgency": report.urgency,
-            "accept_due_datetime": w3_datetime(report.accept_due_at, ctx.tz),
-            "accepted_datetime": w3_datetime(report.accepted_at, ctx.tz),
-            "resolve_due_datetime": w3_datetime(report.resolve_due_at, ctx.tz),
-            "resolved_datetime": w3_datetime(report.resolved_at, ctx.tz),
-            "reopen_count": report.reopen_count,
-            "photos": [
-                {
-                    "media_url": photo_url(ctx, p),
-                    "width": p.width,
-                    "height": p.height,
-                    "created_at": w3_datetime(p.created_at, ctx.tz),
-                }
-                for p in photos
-            ],
+    first_photos: Mapping[int, int] | None = None,
+    extensions: Extensions | None = None,
+) -> list[dict[str, Any]]:
+    """The <request>s of GET Service Requests, one per row. Built from public columns only:
+    nothing of the reporter (name, phone, e-mail, account) is ever read here. With
+    ``extensions`` each also gets the extensions Chicago, Boston and San Francisco return
+    with extensions=true (GeoReport v2 Extensions: "Extended Attributes", "Update History");
+    without, ``first_photos`` (report id → its first visible photo) gives media_url.
+
+    A 1,000-row page is the hot read path, so what does not change from row to row is worked
+    out once per page (names in the request's language, the notice's wording), rows are read
+    as plain tuples, and only the times shown are read, each converted to local time once
+    (the deadline notice is cut from expected_datetime's text rather than formatted again)."""
+    tz, locale, _, utc = ctx.tz, ctx.locale, ctx._, page.utc
+    services: dict[int, str] = {}
+    agencies: dict[int, str] = {}
+    notices: dict[str, str] = {}
+    attribute_tables: dict[int, list[_AttributeSpec]] = {}
+    photo_prefix = f"{ctx.base_url}{PHOTO_PATH.format(id='')}"
+    docs: list[dict[str, Any]] = []
+    for row in page.rows:
+        status = "open" if row.status in OPEN else "closed"
+        if status == "closed":
+            # Spec: "For requests with status=closed, this will be the date the request was
+            # closed."
+            updated = row.closed_at or row.resolved_at or row.updated_at
+        else:
+            updated = row.updated_at
+        service_name = services.get(row.category_id)
+        if service_name is None:
+            service_name = localised(row.category_name_vi, row.category_name_en, locale)
+            services[row.category_id] = service_name
+        agency: str | None = None
+        if row.agency_id is not None:
+            agency = agencies.get(row.agency_id)
+            if agency is None:
+                agency = localised(row.agency_name, row.agency_name_en, locale)
+                agencies[row.agency_id] = agency
+        due = row.resolve_due_at or row.accept_due_at
+        expected: str | None = None
+        notice: str | None = None
+        if due is not None:
+            local_due = cast(datetime, utc(due)).astimezone(tz)
+            expected = local_due.isoformat(timespec="seconds")
+            if status == "open":
+                # The notice's "%H:%M %d/%m/%Y", cut from expected's YYYY-MM-DDTHH:MM:SS
+                # (strftime would not pad a year below 1000).
+                time_text = (
+                    f"{expected[11:16]} {expected[8:10]}/{expected[5:7]}/{expected[:4]}"
+                    if local_due.year >= 1000
+                    else local_due.strftime("%H:%M %d/%m/%Y")
+                )
+                notice = notices.get(time_text)
+                if notice is None:
+                    notice = str(_("The responsible agency must answer by {time}.", time=time_text))
+                    notices[time_text] = notice
+        photos: Sequence[ReportPhoto] = ()
+        if extensions is not None:
+            photos = extensions.photos.get(row.id, ())
+            first = photos[0].id if photos else None
+        else:
+            first = first_photos.get(row.id) if first_photos else None
+        doc: dict[str, Any] = {
+            "service_request_id": row.code,
+            "status": status,
+            "status_notes": row.public_answer or None,
+            "service_name": service_name,
+            "service_code": row.category_code,
+            "description": row.description,
+            "agency_responsible": agency,
+            "service_notice": notice,
+            "requested_datetime": cast(datetime, utc(row.submitted_at))
+            .astimezone(tz)
+            .isoformat(timespec="seconds"),
+            "updated_datetime": cast(datetime, utc(updated))
+            .astimezone(tz)
+            .isoformat(timespec="seconds"),
+            "expected_datetime": expected,
+            "address": row.address or None,
+            # Our addressing system is the register of communes and wards: the commune's code.
+            "address_id": row.area_code,
+            "zipcode": None,
+            "lat": row.lat,
+            "long": row.lon,
+            "media_url": None if first is None else f"{photo_prefix}{first}",
         }
-        doc["notes"] = [_note(step, ctx) for step in history]
-    return doc
+        if extensions is not None:
+            table = attribute_tables.get(row.category_id)
+            if table is None:
+                specs = extensions.category_attributes.get(row.category_id, ())
+                table = attribute_tables[row.category_id] = _attribute_table(specs, locale)
+            doc["attributes"] = _attribute_values(row.attributes or {}, table)
+            doc["extended_attributes"] = {
+                "status": row.status,
+                "channel": row.channel,
+                "urgency": row.urgency,
+                "accept_due_datetime": w3_datetime(utc(row.accept_due_at), tz),
+                "accepted_datetime": w3_datetime(utc(row.accepted_at), tz),
+                "resolve_due_datetime": w3_datetime(utc(row.resolve_due_at), tz),
+                "resolved_datetime": w3_datetime(utc(row.resolved_at), tz),
+                "reopen_count": row.reopen_count,
+                "photos": [
+                    {
+                        "media_url": f"{photo_prefix}{p.id}",
+                        "width": p.width,
+                        "height": p.height,
+                        "created_at": w3_datetime(p.created_at, tz),
+                    }
+                    for p in photos
+                ],
+            }
+            doc["notes"] = [_note(step, ctx) for step in extensions.history.get(row.id, ())]
+        docs.append(doc)
+    return docs
 
 
 def _note(step: PublicUpdate, ctx: Context) -> dict[str, Any]:
@@ -319,27 +392,135 @@ def _note(step: PublicUpdate, ctx: Context) -> dict[str, Any]:
     return {"datetime": w3_datetime(step.at, ctx.tz), "description": text, "type": kind}
 
 
-def _attribute_values(report: Report, category: Category, locale: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _AttributeSpec:
+    code: str
+    label: str
+    names: dict[str, str]  # value key → its name in the request's language
+
+
+def _attribute_table(attributes: Sequence[dict[str, Any]], locale: str) -> list[_AttributeSpec]:
+    """A category's attributes, in their order, with their words in ``locale``."""
+    return [
+        _AttributeSpec(
+            code=str(spec["code"]),
+            label=localised(spec.get("description_vi"), spec.get("description_en"), locale),
+            names={
+                str(v.get("key")): localised(v.get("name_vi"), v.get("name_en"), locale)
+                for v in spec.get("values") or []
+            },
+        )
+        for spec in _ordered(attributes)
+    ]
+
+
+def _attribute_values(
+    answers: Mapping[str, Any], table: Sequence[_AttributeSpec]
+) -> list[dict[str, Any]]:
     """Answers to the category's own attributes only: anything else a client sent along (a
     media_url, say) is not republished."""
-    answers = report.attributes or {}
     out = []
-    for spec in attribute_specs(category):
-        code = str(spec["code"])
-        if code not in answers:
+    for spec in table:
+        if spec.code not in answers:
             continue
-        value = answers[code]
-        names = {
-            str(v.get("key")): localised(v.get("name_vi"), v.get("name_en"), locale)
-            for v in spec.get("values") or []
-        }
+        value = answers[spec.code]
         keys = [str(v) for v in value] if isinstance(value, list) else [str(value)]
         out.append(
             {
-                "code": code,
-                "label": localised(spec.get("description_vi"), spec.get("description_en"), locale),
+                "code": spec.code,
+                "label": spec.label,
                 "value": ",".join(keys),
-                "name": ",".join(names.get(k, k) for k in keys),
+                "name": ",".join(spec.names.get(k, k) for k in keys),
             }
         )
     return out
+
+
+# --- pages of requests, with rendered requests kept per process ---------------------------------
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+class RenderedRequests:
+    """Rendered requests (a JSON object or an XML <request> each, as UTF-8) kept per process,
+    least recently used first out.
+
+    The key is everything a rendering is made of: the format, the request's language, zone
+    and base URL, the report's whole row as read (its columns, its category's and agency's
+    names) and its first visible photo. A change to any of them is a different key, so a kept
+    rendering can be stale only if the translations or the code change, which they do not
+    while the process runs. (Keys compare as Python values: 0.0 and -0.0 are one key, but
+    coordinates are inside the province.) Open311 clients poll the same windows again and
+    again, and most rows of a page have not changed since the last time."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, keys: Sequence[Hashable]) -> list[bytes | None]:
+        with self._lock:
+            found = []
+            for key in keys:
+                rendered = self._kept.get(key)
+                if rendered is not None:
+                    self._kept.move_to_end(key)
+                found.append(rendered)
+            return found
+
+    def keep(self, items: Iterable[tuple[Hashable, bytes]]) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            for key, rendered in items:
+                self._kept[key] = rendered
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+# Ten full pages of 1,000. Measured ~2.8 KB a kept request (its key holds the row), so ~30 MB.
+rendered_requests = RenderedRequests(10_000)
+
+
+def requests_response(
+    fmt: Format,
+    page: RequestRows,
+    ctx: Context,
+    *,
+    first_photos: Mapping[int, int],
+) -> Response:
+    """GET Service Requests' answer for a page of rows without extensions: byte for byte
+    ``respond(fmt, "service_requests", request_documents(page, ...))``, with each request
+    rendered once and then taken from ``rendered_requests`` while its row is unchanged."""
+    rows = page.rows
+    common = (fmt, ctx.locale, ctx.tz, ctx.base_url)
+    keys = [(common, row, first_photos.get(row.id)) for row in rows]
+    parts = rendered_requests.take(keys)
+    missing = [i for i, part in enumerate(parts) if part is None]
+    if missing:
+        todo = RequestRows([rows[i] for i in missing], page.utc)
+        documents = request_documents(todo, ctx, first_photos=first_photos)
+        made = []
+        for i, document in zip(missing, documents, strict=True):
+            if fmt == "json":
+                rendered = _JSON.encode(document).encode("utf-8")
+            else:
+                out: list[str] = []
+                _element("request", document, out)
+                rendered = "".join(out).encode("utf-8")
+            parts[i] = rendered
+            made.append((keys[i], rendered))
+        rendered_requests.keep(made)
+    done = cast(list[bytes], parts)
+    if fmt == "json":
+        body, media_type = b"[" + b",".join(done) + b"]", JSON_MEDIA_TYPE
+    else:
+        body = b"".join(
+            (XML_DECLARATION.encode(), b"<service_requests>", *done, b"</service_requests>\n")
+        )
+        media_type = XML_MEDIA_TYPE
+    return Response(body, media_type=media_type)

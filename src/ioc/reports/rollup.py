@@ -1,14 +1,16 @@
 """The evaluation's roll-up: per agency and local day of receipt, the counts of the scorecard
-(evaluation.py) over the records of reports that are not open, so that a year over a million
-reports sums a few thousand rows instead of grouping 350 000 records.
+(evaluation.py), so that a year over a million reports sums a few thousand rows instead of
+grouping 350 000 records. (The officer table has its own, by day of resolution:
+officer_rollup.py.)
 
 How it stays exact:
 
 - A day's rows are the live tally (`evaluation.tally_live`, the same `_add`) of that day's
-  records whose report is not open, with every working time to resolve kept (packed float64),
-  so medians and means are the live ones to the last bit.
-- Open reports are never rolled up: whether they are overdue moves with the clock, so the
-  scorecard always counts them live (few rows, through the status index).
+  records, with every working time to resolve kept (packed float64), so medians and means are
+  the live ones to the last bit.
+- Whether an open report is overdue moves with the clock: its row counts it as not overdue
+  and keeps its deadline (`_add_open`), and the reader counts the deadlines passed at its own
+  ``now`` (a report waiting for the citizen, its clock stopped, is overdue or not for good).
 - Rows exist per local day and, for months that are over, per local month (``span``): a
   period reads its whole months from the month rows, the other days from the day rows.
 - A day or month is built at a time (`ReportRollupDay.built_at`, restamped by every job run
@@ -24,22 +26,35 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ioc.db import utcnow
 from ioc.kit.workdays import WorkCalendar
+from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
-from ioc.reports.evaluation import _Tally, default_calendar, tally_live
+from ioc.reports.evaluation import (
+    NOT_COMPETENT,
+    TRANSFERRED,
+    UNSATISFIED_AT_MOST,
+    _add,
+    _on_time_sql,
+    _Tally,
+    default_calendar,
+    tally_live,
+)
 from ioc.reports.models import Report, ReportAgencyDay, ReportAgencyRecord, ReportRollupDay
 
 # Vietnam keeps one offset all year (UTC+7): local days are fixed UTC intervals.
 LOCAL_OFFSET = timedelta(hours=7)
 ONE_DAY = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A transaction that changed a report before a day was built but committed after it is caught
 # by counting changes from a little before the build.
 MARGIN = timedelta(minutes=2)
@@ -62,6 +77,8 @@ COUNTS = (
     "reopened",
     "ever_resolved",
     "late_or_unsatisfied",
+    "open",
+    "overdue_open",
 )
 
 
@@ -148,19 +165,24 @@ def _clean(session: Session, span: str, first: date, last: date) -> set[date]:
     return set(built) - _changed(session, span, built)
 
 
+CleanSpans = Callable[[Session, str, date, date], set[date]]
+
+
 def plan(
-    session: Session, start: datetime, end: datetime
+    session: Session, start: datetime, end: datetime, *, clean: CleanSpans = _clean
 ) -> tuple[list[tuple[str, date]], list[tuple[datetime, datetime]]]:
     """Split [start, end) into the built, unchanged months and days read from the roll-up,
-    as (span, first day) in order, and the intervals counted live (merged, in order)."""
+    as (span, first day) in order, and the intervals counted live (merged, in order).
+    ``clean(session, span, first, last)`` gives the built, unchanged spans of a roll-up (the
+    agencies' by default; officer_rollup.py has its own)."""
     first = local_day(start)
     if day_start(first) < start:
         first += ONE_DAY
     last = local_day(end) - ONE_DAY  # the last day that may end by ``end``
     if first > last:
         return [], [(start, end)]
-    months = _clean(session, MONTH, _key(MONTH, first), last)
-    days = _clean(session, DAY, first, last)
+    months = clean(session, MONTH, _key(MONTH, first), last)
+    days = clean(session, DAY, first, last)
     spans: list[tuple[str, date]] = []
     live: list[tuple[datetime, datetime]] = []
     cursor_day = first
@@ -189,9 +211,16 @@ def plan(
     return spans, live
 
 
-def add_spans(session: Session, tallies: dict[int, _Tally], spans: list[tuple[str, date]]) -> None:
-    """Add the roll-up rows of ``spans`` (built, unchanged) to ``tallies``: the counts summed
-    per agency in SQL, the working hours joined per agency and unpacked once."""
+def add_spans(
+    session: Session,
+    tallies: dict[int, _Tally],
+    spans: list[tuple[str, date]],
+    *,
+    now: datetime,
+) -> None:
+    """Add the roll-up rows of ``spans`` (built, unchanged) to ``tallies`` as of ``now``: the
+    counts summed per agency in SQL, the working hours joined per agency and unpacked once,
+    the open reports' deadlines passed at ``now`` counted as overdue."""
     if not spans:
         return
     chosen = []
@@ -211,15 +240,81 @@ def add_spans(session: Session, tallies: dict[int, _Tally], spans: list[tuple[st
         for name, value in zip(COUNTS, values, strict=True):
             setattr(tally, name, getattr(tally, name) + (value or 0))
     blobs: dict[int, list[bytes]] = defaultdict(list)
-    for agency_id, blob in session.execute(
-        select(ReportAgencyDay.agency_id, ReportAgencyDay.hours).where(
-            where, ReportAgencyDay.resolved != 0
+    now_us = _micros(now)
+    day = ReportAgencyDay
+    for agency_id, hours, due, due_satisfied in session.execute(
+        select(day.agency_id, day.hours, day.open_due, day.open_due_satisfied).where(
+            where, or_(day.resolved != 0, day.open != 0)
         )
     ).tuples():
-        if blob:
-            blobs[agency_id].append(blob)
+        if hours:
+            blobs[agency_id].append(hours)
+        if due:
+            passed = bisect_left(_unpack_micros(due), now_us)
+            tallies[agency_id].overdue_open += passed
+        if due_satisfied:
+            passed = bisect_left(_unpack_micros(due_satisfied), now_us)
+            tallies[agency_id].late_or_unsatisfied += passed
     for agency_id, parts in blobs.items():
         tallies[agency_id].hours.extend(_unpack(b"".join(parts)))
+
+
+def _micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def _pack_micros(values: list[int]) -> bytes:
+    packed = array("q", sorted(values))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack_micros(blob: bytes) -> array[int]:
+    values = array("q")
+    values.frombytes(blob)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def _add_open(
+    session: Session, tallies: dict[int, _Tally], period: list[ColumnElement[bool]]
+) -> dict[int, tuple[list[int], list[int]]]:
+    """Add the open reports' records matching ``period`` to ``tallies`` as not overdue unless
+    they are for good (`evaluation._overdue_sql`: waiting, the clock stopped past the deadline);
+    return per agency the deadlines (µs) of the others within competence, all and those not
+    rated unsatisfied, which the reader counts as overdue (and late) once passed."""
+    rec = ReportAgencyRecord
+    due = dl.current_due_sql()
+    stopped = and_(Report.status == lc.WAITING, Report.paused_at.is_not(None))
+    stmt = (
+        select(
+            rec.agency_id,
+            rec.outcome,
+            Report.status,
+            Report.accepted_at.is_not(None).label("accepted"),
+            _on_time_sql(Report.accepted_at, Report.accept_due_at).label("accepted_on_time"),
+            Report.resolved_at.is_not(None).label("has_resolved_at"),
+            and_(due.is_not(None), stopped, Report.paused_at > due).label("overdue"),
+            Report.rating,
+            (Report.reopen_count != 0).label("reopened"),
+            case((~stopped, due)).label("clock_due"),
+        )
+        .join(Report, Report.id == rec.report_id)
+        .where(*period, Report.status.in_(lc.OPEN))
+    )
+    dues: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for row in session.execute(stmt):
+        group = SimpleNamespace(**row._mapping, n=1, resolved_on_time=False, seconds=None)
+        _add(tallies[row.agency_id], group)
+        within = row.outcome not in (TRANSFERRED, NOT_COMPETENT)
+        if within and row.clock_due is not None:
+            every, satisfied = dues[row.agency_id]
+            every.append(_micros(row.clock_due))
+            if row.rating is None or row.rating > UNSATISFIED_AT_MOST:
+                satisfied.append(_micros(row.clock_due))
+    return dues
 
 
 def build(
@@ -238,13 +333,15 @@ def build(
         built_at = utcnow()
         a, b = day_start(first), day_start(_next(span, first))
         tallies: dict[int, _Tally] = defaultdict(_Tally)
+        period = [rec.received_at >= a, rec.received_at < b]
         tally_live(
             session,
             tallies,
-            [rec.received_at >= a, rec.received_at < b, Report.status.not_in(lc.OPEN)],
+            [*period, Report.status.not_in(lc.OPEN)],
             now=built_at,
             calendar=calendar,
         )
+        dues = _add_open(session, tallies, period)
         session.execute(
             delete(ReportAgencyDay).where(
                 ReportAgencyDay.span == span, ReportAgencyDay.day == first
@@ -261,7 +358,12 @@ def build(
                     span=span,
                     day=first,
                     agency_id=agency_id,
-                    hours=_pack(tally.hours),
+                    # Sorted: the medians sort a year of rows, and sorted runs merge fast.
+                    hours=_pack(sorted(tally.hours)),
+                    open_due=_pack_micros(dues[agency_id][0]) if agency_id in dues else b"",
+                    open_due_satisfied=(
+                        _pack_micros(dues[agency_id][1]) if agency_id in dues else b""
+                    ),
                     **{name: getattr(tally, name) for name in COUNTS},
                 )
             )
