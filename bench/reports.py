@@ -752,6 +752,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             writer.close()
         record["generate"] = asdict(stats) | {"reports_per_s": stats.reports_per_s}
+        # As `ioc reports-rollup` does after an import (the job keeps it up to date after).
+        built, rollup_s = gen_reports.fill_rollup(
+            db.sqlite_path if db.kind == "sqlite" else None,
+            None if db.kind == "sqlite" else db.url,
+        )
+        record["rollup"] = {"built": built, "seconds": rollup_s}
+        print(f"  evaluation roll-ups: {built:,} days and months in {rollup_s:.1f} s", flush=True)
         record["database_mb"] = db.size_mb()
         print(
             f"  {stats.reports:,} reports + {stats.records:,} agency records + "
