@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ioc_test
 PYTEST_ARGS ?=
+# The two database passes run on 2 pytest-xdist workers, a test file per worker at a time (module
+# fixtures start servers and build databases once per file). `make test-sqlite XDIST_ARGS=` runs
+# them in one process.
+XDIST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: setup demo serve test lint typecheck migrations-check test-sqlite test-postgres test-e2e bench clean
 
@@ -44,11 +48,11 @@ migrations-check: setup
 
 test-sqlite: setup
 	bash scripts/ensure-redis.sh
-	$(PY) -m pytest -m "not e2e" -q $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e" -q $(XDIST_ARGS) $(PYTEST_ARGS)
 
 test-postgres: setup
-	bash scripts/ensure-postgres.sh
-	IOC_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not e2e" -q $(PYTEST_ARGS)
+	bash scripts/ensure-postgres.sh $(lastword $(subst /, ,$(PG_URL)))
+	IOC_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not e2e" -q $(XDIST_ARGS) $(PYTEST_ARGS)
 
 test-e2e: setup
 	bash scripts/ensure-chromium.sh

@@ -19,6 +19,51 @@ def _test_database_url(tmp_dir: Path) -> str:
     return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
 
 
+def _worker_database_url(url: str, worker: str) -> str:
+    """ioc_test on worker gw1 of `pytest -n` becomes ioc_test_gw1: the workers reset the schema
+    at start, so each needs a database of its own."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _create_database_if_missing(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    parsed = make_url(url)
+    name = parsed.database
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                except ProgrammingError as exc:  # created meanwhile by another run is fine
+                    if getattr(exc.orig, "sqlstate", None) != "42P04":  # duplicate_database
+                        raise
+    finally:
+        admin.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, point this worker at its own PostgreSQL database. The environment
+    variable itself is rewritten, so what reads it directly (test modules, subprocesses running
+    the CLI) gets the worker's database too. SQLite needs nothing: each worker has its own
+    temporary directory."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("IOC_TEST_DATABASE_URL", "")
+    if worker and url.startswith("postgresql"):
+        worker_url = _worker_database_url(url, worker)
+        _create_database_if_missing(worker_url)
+        os.environ["IOC_TEST_DATABASE_URL"] = worker_url
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _permissions_defined() -> None:
     """Services check permissions by name; the modules define them, as the app does."""
