@@ -685,6 +685,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=1, help="`ioc serve --workers N` (processes)"
     )
+    parser.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="serve with IOC_SCHEDULER=false, as beside `ioc worker` (the periodic jobs, e.g. "
+        "the indicators over 1 M reports, otherwise run in the measured process)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--repeat", type=int, default=3, help="wrk runs per route (medians)")
     parser.add_argument("--gets", type=int, default=200, help="requests per list variant")
@@ -796,7 +802,11 @@ def run(args: argparse.Namespace) -> int:
             ["--sqlite", str(db.sqlite_path)] if db.kind == "sqlite" else ["--postgres", db.url]
         )
         with (
-            start_server(env, workers=args.workers) as server,
+            start_server(
+                env,
+                workers=args.workers,
+                extra_env={"IOC_SCHEDULER": "false"} if args.no_scheduler else None,
+            ) as server,
             start_command_server(env, ceiling_args, ceiling_port, name="ceiling") as ceiling,
         ):
             record["idle_rss_mb"] = server.rss_mb()
