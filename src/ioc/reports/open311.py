@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -34,6 +33,7 @@ from ioc.config import Settings
 from ioc.db import Database, utcnow
 from ioc.errors import FieldError, IocError, NotFound, PermissionDenied, ValidationFailed
 from ioc.kit import auth
+from ioc.kit.changes import on_change
 from ioc.kit.geo import parse_point
 from ioc.kit.i18n import normalise_locale, translator
 from ioc.kit.permissions import Actor, Grant
@@ -539,21 +539,7 @@ def _forget_keys() -> None:
         _known_keys.clear()
 
 
-@sa_event.listens_for(Session, "after_flush")
-def _keys_flushed(session: Session, _flush: Any) -> None:
-    for group in (session.new, session.dirty, session.deleted):
-        if any(isinstance(obj, (auth.ApiToken, auth.User, auth.RoleAssignment)) for obj in group):
-            _forget_keys()
-            return
-
-
-@sa_event.listens_for(Session, "do_orm_execute")
-def _keys_changed(state: Any) -> None:
-    if state.is_select:
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", None)
-    if table in ("api_tokens", "users", "role_assignments"):
-        _forget_keys()
+on_change((auth.ApiToken, auth.User, auth.RoleAssignment), lambda _session: _forget_keys())
 
 
 def _checked_key(session: Session, raw_key: str) -> tuple[Actor, int | None]:

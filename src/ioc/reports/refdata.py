@@ -27,26 +27,16 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, event, select
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ioc.areas.models import Agency, Area
 from ioc.kit.calendar_store import WorkdayOverride, load_overrides
+from ioc.kit.changes import on_change
 from ioc.kit.workdays import WorkCalendar
 from ioc.reports.models import Category, DeadlinePolicy, RoutingRule
 
 TTL = 5.0
 _DIRTY = "ioc.reports.refdata.dirty"
-_WATCHED_TABLES = frozenset(
-    t.name  # type: ignore[attr-defined]
-    for t in (
-        Category.__table__,
-        RoutingRule.__table__,
-        DeadlinePolicy.__table__,
-        Agency.__table__,
-        Area.__table__,
-        WorkdayOverride.__table__,
-    )
-)
 _WATCHED_TYPES = (Category, RoutingRule, DeadlinePolicy, Agency, Area, WorkdayOverride)
 
 
@@ -201,22 +191,7 @@ def _mark(session: Session) -> None:
     invalidate()
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    for group in (session.new, session.dirty, session.deleted):
-        for obj in group:
-            if isinstance(obj, _WATCHED_TYPES):
-                _mark(session)
-                return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _WATCHED_TABLES:
-        _mark(state.session)
+on_change(_WATCHED_TYPES, _mark)
 
 
 @event.listens_for(Session, "after_transaction_end")
