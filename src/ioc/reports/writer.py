@@ -9,9 +9,9 @@ owns the writing of the submissions that requests queue with :meth:`IntakeWriter
 1. it takes everything waiting (up to ``max_batch``), checks each submission in one read
    session (``prepare``: validation errors go back to that request alone);
 2. writes all the checked ones with :func:`intake.write` in **one** transaction;
-3. answers each request only **after the commit** that contains its report, so that a report
-   acknowledged to a client is in the database whatever happens next;
-4. then hands the batch's events to the bus (the live feeds; local handlers, if any).
+3. hands the batch's events to the bus (the live feeds; local handlers, if any);
+4. answers each request only **after the commit** that contains its report, so that a report
+   acknowledged to a client is in the database whatever happens next.
 
 If the batch's transaction fails (a key used at the same moment by another process, a
 constraint), the reports are written again one transaction each, so one bad submission
@@ -131,17 +131,22 @@ class IntakeWriter:
 
     def _process(self, batch: Sequence[_Job]) -> None:
         ready: list[_Job] = []
+        refused: list[tuple[_Job, Exception]] = []
         session = self.database.read_sessionmaker()
         try:
             for job in batch:
                 try:
                     job.draft = job.prepare(session)
                 except Exception as error:  # the request's own error (validation, key)
-                    job.loop.call_soon_threadsafe(_settle, job.future, None, error)
+                    refused.append((job, error))
                 else:
                     ready.append(job)
         finally:
             session.close()
+        # Answered once this thread is done with the database for them (in the tests, the
+        # sessions share the test's connection with the client that waits for the answer).
+        for job, refusal in refused:
+            job.loop.call_soon_threadsafe(_settle, job.future, None, refusal)
         if not ready:
             return
         try:
@@ -182,16 +187,17 @@ class IntakeWriter:
         job.loop.call_soon_threadsafe(_settle, job.future, None, error)
 
     def _finish(self, done: list[tuple[_Job, intake.Filed]]) -> None:
-        committed: list[events.EventOut] = []
+        committed = [one for _job, filed in done for one in filed.events]
+        if committed:
+            # Before the answers, so that this thread has finished with the database when a
+            # client goes on (a broadcast is a queue put; none of intake's events has a local
+            # handler that would open a transaction).
+            self.event_bus.dispatch(committed, self.database.sessionmaker)
         for job, filed in done:
             assert job.draft is not None
             if not filed.created:
                 job.draft.discard()  # the first report with this key stands
-            committed.extend(filed.events)
             job.loop.call_soon_threadsafe(_settle, job.future, (filed, job.draft), None)
-        if committed:
-            # After the answers, so that the live feeds never delay a client.
-            self.event_bus.dispatch(committed, self.database.sessionmaker)
 
 
 _writers: weakref.WeakKeyDictionary[Database, IntakeWriter] = weakref.WeakKeyDictionary()
