@@ -191,6 +191,22 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
+def pss_mb(pid: int) -> float:
+    """Memory of a process and its children as the kernel shares it out (Pss, from
+    /proc/PID/smaps_rollup): a page that N processes share counts 1/N in each, so the sum over
+    a tree of forked workers is the memory they use together."""
+    total_kb = 0
+    for p in _process_tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except OSError:
+            pass
+    return total_kb / 1024
+
+
 def rss_mb(pid: int, *, tree: bool = True, key: str = "VmRSS") -> float:
     """Resident memory of a process (and its children: uvicorn's workers) from /proc, in MB.
     key="VmHWM" gives the peak instead. Shared pages of forked workers are counted per process,
@@ -218,6 +234,9 @@ class Server:
 
     def rss_mb(self, key: str = "VmRSS") -> float:
         return rss_mb(self.process.pid, key=key)
+
+    def pss_mb(self) -> float:
+        return pss_mb(self.process.pid)
 
     def log_tail(self) -> str:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import shutil
@@ -132,6 +133,8 @@ def main() -> None:
     from ioc.app import GIL_SWITCH_INTERVAL_S
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    gc.collect()
+    gc.freeze()
     rng = random.Random(7)
 
     def body(i: int) -> bytes:

@@ -65,33 +65,28 @@ def seed(demo: bool) -> None:
 def _serve(settings: Settings, *, workers: int = 1) -> None:
     import uvicorn
 
+    from ioc.app import create_app
     from ioc.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    options = {"log_config": None, "timeout_graceful_shutdown": 3}
     if workers > 1:
-        uvicorn.run(
-            "ioc.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            log_config=None,
-            timeout_graceful_shutdown=3,
-        )
-        return
-    from ioc.app import create_app
+        from ioc.web.server import serve_forked
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=3,
-    )
+        app.state.db.dispose()  # no database connection may cross the fork
+        serve_forked(app, host=settings.host, port=settings.port, workers=workers, **options)
+        return
+    uvicorn.run(app, host=settings.host, port=settings.port, **options)  # type: ignore[arg-type]
 
 
 @main.command()
-@click.option("--workers", default=1, show_default=True, help="Processes to run.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    help="Processes to run, forked once the app is built (one per core).",
+)
 def serve(workers: int) -> None:
     """Serve the application (runs periodic jobs too unless IOC_SCHEDULER=false)."""
     _serve(_settings(), workers=workers)

@@ -15,7 +15,9 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    func,
     insert,
+    select,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -141,26 +143,33 @@ def insert_returning_ids(
 ) -> list[int]:
     """INSERT ``rows`` into ``table`` in bulk and return their new ids, in order.
 
-    SQLite: one multi-row INSERT … RETURNING (SQLAlchemy's "insertmanyvalues"). PostgreSQL: the
-    ids are taken from the table's sequence first and written with the rows, because
-    psycopg would otherwise parse each long multi-row statement anew (it caches only short
-    ones), which cost more than everything else a bulk intake does; a plain executemany of
-    one short statement is pipelined and parsed once."""
+    The ids are taken first and written with the rows, so that the rows go in as one
+    executemany of one short statement (SQLite binds and steps each row in C; psycopg
+    pipelines them and parses the statement once). Returning the ids from the INSERT itself
+    costs far more: SQLAlchemy sends one statement per row to SQLite when the returned ids
+    must follow the rows' order, and psycopg parses each long multi-row statement anew.
+
+    PostgreSQL: from the table's sequence. SQLite: after the largest id, which is safe
+    because the caller's transaction holds the database's write lock (a writing unit of work
+    begins IMMEDIATE, see ``_tune_sqlite``); were it not so, a concurrent writer would make
+    this INSERT fail on the primary key, never write two rows with one id."""
     if not rows:
         return []
-    id_column = table.c.id
-    if connection.dialect.name != "postgresql":
-        statement = insert(table).returning(id_column, sort_by_parameter_order=True)
-        return [int(i) for i in connection.execute(statement, rows).scalars().all()]
-    ids = [
-        int(i)
-        for i in connection.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-            ),
-            {"table": table.name, "n": len(rows)},
-        ).scalars()
-    ]
+    if connection.dialect.name == "postgresql":
+        ids = [
+            int(i)
+            for i in connection.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": len(rows)},
+            ).scalars()
+        ]
+    else:
+        last = connection.execute(select(func.max(table.c.id))).scalar()
+        first = int(last or 0) + 1
+        ids = list(range(first, first + len(rows)))
     connection.execute(
         insert(table), [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
     )

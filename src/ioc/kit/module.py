@@ -102,8 +102,10 @@ class Module:
     seed: Callable[..., Any] | None = None  # seed(session, *, progress) -> None; idempotent
     demo: Callable[..., Any] | None = None  # demo data, only for `ioc demo`; idempotent
     seed_after: tuple[str, ...] = ()
-    # Plain Starlette routes matched before every other route, without FastAPI's dependency
-    # solving: for the few endpoints where the framework's share of a request is what limits
-    # throughput (bulk Open311 intake). No app-wide dependency (CSRF) applies to them, so each
-    # does its own checks; the app's middleware and exception handlers still do.
+    # Plain Starlette routes matched before every other route and served down the hot lane
+    # (ioc.web.hotlane), without FastAPI's middleware chain and dependency solving: for the few
+    # endpoints where the framework's share of a request is what limits throughput (bulk
+    # Open311 intake). No app-wide dependency (CSRF) applies to them, so each does its own
+    # checks; the request context (ids, security headers, metrics, access log) and the app's
+    # error answers still do.
     hot_routes: tuple[BaseRoute, ...] = ()

@@ -102,6 +102,55 @@ _HTTP_MESSAGES = {
 }
 
 
+def validation_error(exc: RequestValidationError) -> IocError:
+    errors = []
+    for item in exc.errors():
+        loc = [
+            str(p)
+            for p in item.get("loc", ())
+            if p not in ("body", "query", "path", "form", "header", "cookie")
+        ]
+        name = ".".join(loc) or "request"
+        kind = item.get("type", "")
+        if kind == "missing":
+            errors.append(FieldError(name, "This field is required."))
+        elif "int" in kind or "float" in kind or "number" in kind:
+            errors.append(FieldError(name, "Enter a number."))
+        else:
+            errors.append(FieldError(name, "This value is not valid."))
+    error = IocError("Please check the fields marked.", errors=errors)
+    error.status_code = 422
+    error.code = "validation"
+    return error
+
+
+def http_error(exc: StarletteHTTPException) -> IocError:
+    error = IocError(_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
+    error.status_code = exc.status_code
+    error.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+    return error
+
+
+def server_error() -> IocError:
+    error = IocError("Something went wrong on our side. It has been logged; please try again.")
+    error.status_code = 500
+    error.code = "server_error"
+    return error
+
+
+def response_for(request: Request, exc: Exception) -> Response:
+    """The answer to any exception, as the app's handlers give it: for routes served outside
+    FastAPI's exception handling (``ioc.web.hotlane``)."""
+    if isinstance(exc, IocError):
+        return respond(request, exc)
+    if isinstance(exc, RequestValidationError):
+        return respond(request, validation_error(exc))
+    if isinstance(exc, StarletteHTTPException):
+        return respond(request, http_error(exc))
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return respond(request, server_error())
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(IocError)
     async def _ioc_error(request: Request, exc: IocError) -> Response:
@@ -109,37 +158,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = []
-        for item in exc.errors():
-            loc = [
-                str(p)
-                for p in item.get("loc", ())
-                if p not in ("body", "query", "path", "form", "header", "cookie")
-            ]
-            name = ".".join(loc) or "request"
-            kind = item.get("type", "")
-            if kind == "missing":
-                errors.append(FieldError(name, "This field is required."))
-            elif "int" in kind or "float" in kind or "number" in kind:
-                errors.append(FieldError(name, "Enter a number."))
-            else:
-                errors.append(FieldError(name, "This value is not valid."))
-        error = IocError("Please check the fields marked.", errors=errors)
-        error.status_code = 422
-        error.code = "validation"
-        return respond(request, error)
+        return respond(request, validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        error = IocError(_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
-        error.status_code = exc.status_code
-        error.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
-        return respond(request, error)
+        return respond(request, http_error(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
-        error = IocError("Something went wrong on our side. It has been logged; please try again.")
-        error.status_code = 500
-        error.code = "server_error"
-        return respond(request, error)
+        return respond(request, server_error())
