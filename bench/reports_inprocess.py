@@ -119,7 +119,7 @@ def list_phases(db: Database, n: int) -> None:
             t0 = time.thread_time()
             page = queries.request_rows(s, f, limit=1000)
             t1 = time.thread_time()
-            first = queries.first_visible_photo_ids(s, [r.id for r in page.rows])
+            first = {r.id: r.first_photo_id for r in page.rows if r.first_photo_id is not None}
             documents = render.request_documents(page, ctx, first_photos=first)
             t2 = time.thread_time()
             render.to_json(documents)

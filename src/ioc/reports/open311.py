@@ -337,7 +337,7 @@ def _documents(
         )
         documents = render.request_documents(page, ctx, extensions=more)
         return render.respond(fmt, "service_requests", documents)
-    first = queries.first_visible_photo_ids(session, ids)
+    first = {r.id: r.first_photo_id for r in page.rows if r.first_photo_id is not None}
     return render.requests_response(fmt, page, ctx, first_photos=first)
 
 
