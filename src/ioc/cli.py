@@ -70,7 +70,15 @@ def _serve(settings: Settings, *, workers: int = 1) -> None:
 
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    options = {"log_config": None, "timeout_graceful_shutdown": 3}
+    # The app logs each request itself (ioc.access, with its request id); uvicorn's own access
+    # line would be a second one, and its arguments were formatted for every request even with
+    # the logger off. No Server header: nobody needs to be told what serves the IOC.
+    options = {
+        "log_config": None,
+        "timeout_graceful_shutdown": 3,
+        "access_log": False,
+        "server_header": False,
+    }
     if workers > 1:
         from ioc.web.server import serve_forked
 
