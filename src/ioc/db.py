@@ -80,7 +80,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
+    if url.startswith("postgresql"):
+        _plan_each_time(kwargs)
     return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
+
+
+def _plan_each_time(kwargs: dict[str, Any]) -> None:
+    """PostgreSQL plans every execution with its own parameters (plan_cache_mode =
+    force_custom_plan). psycopg prepares a statement run five times on a connection, and after
+    five more PostgreSQL may switch it to a generic plan, made without the parameters: for the
+    Open311 list over a 30-day window that plan walks the submission index from the newest
+    report back to the window, 2 ms → 190–210 ms for a window a year old (measured on 1 M
+    reports). Prepared statements still save the parsing."""
+    connect_args = dict(kwargs.pop("connect_args", {}) or {})
+    options = str(connect_args.get("options", ""))
+    if "plan_cache_mode" not in options:
+        connect_args["options"] = f"{options} -c plan_cache_mode=force_custom_plan".strip()
+    kwargs["connect_args"] = connect_args
 
 
 def _tune_sqlite(engine: Engine) -> None:
