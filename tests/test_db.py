@@ -71,9 +71,7 @@ def test_postgresql_plans_each_execution_with_its_parameters(database: Database)
         pytest.skip("a PostgreSQL setting")
     with database.engine.connect() as conn:
         assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
-    other = Database(
-        database.url, connect_args={"options": "-c statement_timeout=5000"}
-    )
+    other = Database(database.url, connect_args={"options": "-c statement_timeout=5000"})
     try:
         with other.engine.connect() as conn:
             assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
