@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import NullType
 
 from ioc.areas.models import Agency, Area
-from ioc.db import UTCDateTime
+from ioc.db import UTCDateTime, plan_with_parameters
 from ioc.kit.text import fold
 from ioc.reports import deadlines as dl
 from ioc.reports import lifecycle as lc
@@ -111,6 +111,7 @@ def list_reports(
 ) -> list[ReportRow]:
     """Newest first; (submitted_at, id) is a total order, so pages never overlap or skip."""
     stmt = _rows_statement(f).order_by(*_NEWEST_FIRST).limit(limit).offset(offset)
+    plan_with_parameters(session.connection())
     return [ReportRow(r, c, a) for r, c, a in session.execute(stmt)]
 
 
@@ -237,7 +238,9 @@ def request_rows(
     # for). A named tuple's fields read several times faster than a Row's attributes.
     # Executed on the connection: no ORM entity is involved, and the ORM's result machinery
     # was a fifth of the query's time.
-    rows = [RequestRow(*row) for row in session.connection().execute(stmt).all()]
+    connection = session.connection()
+    plan_with_parameters(connection)
+    rows = [RequestRow(*row) for row in connection.execute(stmt).all()]
     return RequestRows(rows, _utc_reader(session.get_bind().dialect))
 
 
