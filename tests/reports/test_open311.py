@@ -894,3 +894,60 @@ def test_form_body_that_is_not_utf8_is_a_400(client: TestClient, world: World) -
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert_errors(response, 400, "json")
+
+
+def _reports_count(world: World) -> int:
+    from sqlalchemy import func, select
+
+    from ioc.reports.models import Report
+
+    return int(world.session.scalar(select(func.count()).select_from(Report)) or 0)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_form_over_the_size_limit_is_refused_unread(
+    client: TestClient, world: World, fmt: str
+) -> None:
+    from ioc.reports.open311 import MAX_FORM_BYTES
+
+    before = _reports_count(world)
+    huge = form(world, description="Ổ gà " * (MAX_FORM_BYTES // 4))
+    response = client.post(f"{BASE}/requests.{fmt}", data=huge)
+    (description,) = assert_errors(response, 400, fmt, "request")
+    assert "Yêu cầu lớn hơn 256 KB" in description  # in Vietnamese, naming the limit
+    assert _reports_count(world) == before
+
+
+def test_a_chunked_form_is_cut_off_at_the_size_limit(client: TestClient, world: World) -> None:
+    """No Content-Length to refuse up front: reading stops once the limit is passed."""
+    from ioc.reports.open311 import MAX_FORM_BYTES
+
+    def body() -> Any:
+        head = f"api_key={world.key}&service_code=t.pothole&lat=21.5928&long=105.8442&d="
+        yield head.encode()
+        for _ in range(4 * MAX_FORM_BYTES // 4096):
+            yield b"x" * 4096
+
+    response = client.post(
+        f"{BASE}/requests.json",
+        content=body(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_errors(response, 400, "json", "request")
+
+
+def test_a_multipart_form_may_not_carry_files(client: TestClient, world: World) -> None:
+    before = _reports_count(world)
+    response = client.post(
+        f"{BASE}/requests.json",
+        data=form(world),
+        files={"media": ("photo.jpg", b"\xff\xd8\xff" + b"0" * 1000, "image/jpeg")},
+    )
+    assert_errors(response, 400, "json")
+    assert _reports_count(world) == before
+
+
+def test_a_form_with_too_many_fields_is_refused(client: TestClient, world: World) -> None:
+    fields = form(world) | {f"attribute[x{i}]": "1" for i in range(300)}
+    response = client.post(f"{BASE}/requests.json", data=fields)
+    assert_errors(response, 400, "json", "request")

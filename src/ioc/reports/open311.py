@@ -434,21 +434,54 @@ def _load_report(database: Database, report_id: int) -> Report | None:
         return session.get(Report, report_id)
 
 
+# A form of the spec's fields with a description of 4,000 characters, every one of them
+# percent-escaped UTF-8, is under 40 KB; this leaves room for attributes and long addresses.
+MAX_FORM_BYTES = 256 * 1024
+MAX_FORM_FIELDS = 200
+
+
+def _too_large() -> ValidationFailed:
+    return ValidationFailed(
+        "The request is larger than {limit} KB.", field="request", limit=MAX_FORM_BYTES // 1024
+    )
+
+
 async def _read_form(request: Request) -> FormData:
     """The POSTed form, decoded as UTF-8 (the spec's encoding). Clients such as `curl -d` send
     Vietnamese as raw UTF-8 bytes, not percent-escaped; the generic form parser would read
-    those bytes as Latin-1 and store mojibake."""
+    those bytes as Latin-1 and store mojibake.
+
+    Read before the api_key is checked, so bounded: a body over ``MAX_FORM_BYTES`` is refused
+    as soon as its declared length or what has arrived exceeds it (nothing more is read), and
+    a multipart form may hold no file (the spec links media with ``media_url``) and no field
+    over that size."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise _too_large()
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("application/x-www-form-urlencoded"):
-        return await request.form()
-    body = await request.body()
+        return await request.form(
+            max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_BYTES
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise _too_large()
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationFailed("The request must be encoded in UTF-8.", field="request") from None
-    pairs: list[tuple[str, str | UploadFile]] = list(
-        parse_qsl(text, keep_blank_values=True, encoding="utf-8")
-    )
+    try:
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(
+                text, keep_blank_values=True, encoding="utf-8", max_num_fields=MAX_FORM_FIELDS
+            )
+        )
+    except ValueError:  # more fields than max_num_fields
+        raise ValidationFailed(
+            "The request has more than {limit} fields.", field="request", limit=MAX_FORM_FIELDS
+        ) from None
     return FormData(pairs)
 
 
