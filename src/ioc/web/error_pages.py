@@ -102,7 +102,7 @@ _HTTP_MESSAGES = {
 }
 
 
-def validation_error(exc: RequestValidationError) -> IocError:
+def _validation_error(exc: RequestValidationError) -> IocError:
     errors = []
     for item in exc.errors():
         loc = [
@@ -124,14 +124,14 @@ def validation_error(exc: RequestValidationError) -> IocError:
     return error
 
 
-def http_error(exc: StarletteHTTPException) -> IocError:
+def _http_error(exc: StarletteHTTPException) -> IocError:
     error = IocError(_HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
     error.status_code = exc.status_code
     error.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
     return error
 
 
-def server_error() -> IocError:
+def _server_error() -> IocError:
     error = IocError("Something went wrong on our side. It has been logged; please try again.")
     error.status_code = 500
     error.code = "server_error"
@@ -139,32 +139,21 @@ def server_error() -> IocError:
 
 
 def response_for(request: Request, exc: Exception) -> Response:
-    """The answer to any exception, as the app's handlers give it: for routes served outside
-    FastAPI's exception handling (``ioc.web.hotlane``)."""
+    """The answer to any exception: what the app's exception handlers give, and the hot lane
+    (``ioc.web.hotlane``), which runs outside them."""
     if isinstance(exc, IocError):
         return respond(request, exc)
     if isinstance(exc, RequestValidationError):
-        return respond(request, validation_error(exc))
+        return respond(request, _validation_error(exc))
     if isinstance(exc, StarletteHTTPException):
-        return respond(request, http_error(exc))
+        return respond(request, _http_error(exc))
     log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
-    return respond(request, server_error())
+    return respond(request, _server_error())
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(IocError)
-    async def _ioc_error(request: Request, exc: IocError) -> Response:
-        return respond(request, exc)
+    async def handler(request: Request, exc: Exception) -> Response:
+        return response_for(request, exc)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return respond(request, validation_error(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return respond(request, http_error(exc))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return respond(request, server_error())
+    for kind in (IocError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, handler)

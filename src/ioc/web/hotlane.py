@@ -34,10 +34,11 @@ from ioc.web.middleware import RequestContextMiddleware
 
 class HotLane:
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes: tuple[Route, ...] = ()
         for route in routes:
             if not isinstance(route, Route):
                 raise TypeError(f"hot routes are plain Starlette routes, not {route!r}")
-        self.routes: tuple[Route, ...] = tuple(r for r in routes if isinstance(r, Route))
+            self.routes += (route,)
         self._served: ASGIApp = RequestContextMiddleware(_dispatch, compress=False)
 
     def match(self, scope: Scope) -> bool:
