@@ -8,6 +8,7 @@ from typing import Any
 
 import h3
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point as ShapelyPoint
@@ -122,6 +123,38 @@ def test_the_tolerance_is_measured_on_the_ground_not_in_degrees() -> None:
     shape_ = square_shape()
     assert shape_.contains(*destination(21.5, 106.0, 90, 480))
     assert not shape_.contains(*destination(21.5, 106.0, 90, 520))
+
+
+def test_the_remembered_squares_answer_as_the_outline_does(province: ProvinceShape) -> None:
+    """contains() answers most points from squares known to lie wholly inside or outside; its
+    answers must be those of the outline itself, near the edge too (points on a fine lattice
+    over the province and around it, with a jitter that puts some on grid lines)."""
+    area = province._test_area
+    west, south, east, north = area.bounds
+    rng = random.Random(7)
+    points = [
+        (rng.uniform(south - 0.05, north + 0.05), rng.uniform(west - 0.05, east + 0.05))
+        for _ in range(20_000)
+    ]
+    points += [(round(lat, 2), round(lon, 2)) for lat, lon in points[:2_000]]  # on grid lines
+    fast = [province.contains(lat, lon) for lat, lon in points]
+    exact = [bool(shapely.intersects_xy(area, lon, lat)) for lat, lon in points]
+    assert fast == exact
+    sides = list(province._squares.values())
+    # Most squares are wholly on one side: only those the edge crosses go to GEOS.
+    assert sides.count(None) < 0.3 * len(sides)
+    assert True in sides and False in sides
+
+
+def test_points_away_from_the_province_add_no_squares(province: ProvinceShape) -> None:
+    """What is remembered is bounded by the province's grid, whatever points clients send."""
+    before = dict(province._squares)
+    rng = random.Random(3)
+    south = province._test_area.bounds[1]
+    for _ in range(1_000):
+        assert not province.contains(rng.uniform(-90, south - 0.001), rng.uniform(-180, 180))
+    assert not province.contains(48.85, 2.35)  # Paris
+    assert province._squares == before
 
 
 def test_bounds_are_those_of_the_outline_in_leaflet_order() -> None:

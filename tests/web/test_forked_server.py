@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from ioc.db import make_engine
 
@@ -24,11 +25,11 @@ IOC = [sys.executable, "-m", "ioc.cli"]
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need fork()")
 
 
-def _env(data_dir: Path, port: int) -> dict[str, str]:
+def _env(data_dir: Path, port: int, database_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "IOC_DATA_DIR": str(data_dir),
-        "IOC_DATABASE_URL": "",
+        "IOC_DATABASE_URL": database_url,
         "IOC_ENV": "production",
         "IOC_SECRET_KEY": "forked-server-test-key-0123456789abcdefgh",
         "IOC_SCHEDULER": "false",
@@ -60,13 +61,37 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
     raise AssertionError("timed out")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The server's own database: a SQLite file in its data directory, and on the PostgreSQL
+    pass a database of its own beside the tests' (made empty, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    test_url = os.environ.get("IOC_TEST_DATABASE_URL", "")
+    if not test_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL pass only")
+    url = make_url(test_url)
+    name = f"{url.database}_forked"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path]]:
+    tmp_path_factory: pytest.TempPathFactory, database_url: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str, Path, str]]:
     data_dir = tmp_path_factory.mktemp("forked")
     port = _free_port()
-    env = _env(data_dir, port)
+    env = _env(data_dir, port, database_url)
     for args in (["db", "upgrade"], ["seed"]):
         done = subprocess.run(IOC + args, env=env, capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr
@@ -88,7 +113,7 @@ def server(
 
     try:
         _wait_for(ready, timeout=60)
-        yield process, base, key, data_dir
+        yield process, base, key, data_dir, database_url or f"sqlite:///{data_dir / 'ioc.sqlite3'}"
     finally:
         if process.poll() is None:
             process.kill()
@@ -112,14 +137,14 @@ def _file(base: str, key: str, i: int) -> httpx.Response:
 
 
 def test_two_forked_workers_share_the_socket_and_file_reports_without_gaps(server) -> None:  # type: ignore[no-untyped-def]
-    process, base, key, data_dir = server
+    process, base, key, data_dir, url = server
     workers = _children(process.pid)
     assert len(workers) == 2
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(lambda i: _file(base, key, i), range(80)))
     assert [a.status_code for a in answers] == [200] * 80, answers[0].text
     codes = sorted(a.json()[0]["service_request_id"] for a in answers)
-    engine = make_engine(f"sqlite:///{data_dir / 'ioc.sqlite3'}")
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             stored = sorted(
@@ -130,12 +155,23 @@ def test_two_forked_workers_share_the_socket_and_file_reports_without_gaps(serve
     assert stored == codes  # every acknowledged report is there, and nothing else
     numbers = sorted(int(code.rsplit("-", 1)[1]) for code in codes)
     assert numbers == list(range(numbers[0], numbers[0] + 80))  # no gap, no repeat
-    # The writers of both processes took turns through the lock file beside the database.
-    assert (data_dir / "ioc.sqlite3-intake.lock").exists()
+    if url.startswith("sqlite"):
+        # The writers of both processes took turns through the lock file beside the database.
+        assert (data_dir / "ioc.sqlite3-intake.lock").exists()
+    else:
+        # Each writer took its numbers in a transaction of its own, and the year's counter
+        # stands past the last of them.
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                last = conn.execute(text("SELECT max(last) FROM report_counters")).scalar()
+        finally:
+            engine.dispose()
+        assert last == numbers[-1]
 
 
 def test_a_killed_worker_is_replaced_and_serving_goes_on(server) -> None:  # type: ignore[no-untyped-def]
-    process, base, key, _ = server
+    process, base, key, _, _ = server
     before = _children(process.pid)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
@@ -147,7 +183,7 @@ def test_a_killed_worker_is_replaced_and_serving_goes_on(server) -> None:  # typ
 
 
 def test_sigterm_stops_the_parent_and_every_worker(server) -> None:  # type: ignore[no-untyped-def]
-    process, _, _, _ = server
+    process, _, _, _, _ = server
     workers = _children(process.pid)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ioc.db import insert_returning_ids, utcnow
+from ioc.db import insert_returning_ids, insert_rows, utcnow
 from ioc.errors import FieldError, ValidationFailed
 from ioc.kit import events
 from ioc.kit.auth import ApiToken
@@ -378,7 +378,6 @@ _TABLES = {
         ("records", ReportAgencyRecord),
     )
 }
-_INSERTS = {name: insert(table) for name, table in _TABLES.items()}
 _EXISTING = select(_REPORTS.c.idempotency_key, _REPORTS.c.id, _REPORTS.c.code).where(
     _REPORTS.c.idempotency_key.in_(bindparam("tokens", expanding=True))
 )
@@ -389,7 +388,7 @@ _TOUCH = (
 )
 
 
-def _take_numbers(connection: Connection, year: int, count: int) -> int:
+def next_numbers(connection: Connection, year: int, count: int) -> int:
     """Take ``count`` consecutive public numbers of ``year``; returns the first.
 
     Safe under concurrency on both backends because the increment is a single UPDATE of the
@@ -411,8 +410,40 @@ def _take_numbers(connection: Connection, year: int, count: int) -> int:
     return int(row[0]) - count + 1
 
 
+# PostgreSQL: a bump that commits without waiting for its WAL to reach the disk (see
+# next_numbers_apart); set_config is evaluated on the year's row, in the statement's transaction.
+_BUMP_BY_ASYNC = _BUMP_BY.where(func.set_config("synchronous_commit", "off", True) == "off")
+
+
+def next_numbers_apart(engine: Engine, year: int, count: int) -> int:
+    """PostgreSQL: :func:`next_numbers` in a transaction of its own, so that the year's counter
+    row is locked for one statement and not to the end of the caller's transaction. One round
+    trip: a single statement in autocommit mode.
+
+    That transaction commits without waiting for its WAL to reach the disk
+    (``synchronous_commit = off``, for it alone): the transaction that uses the numbers commits
+    after it and does wait, and the log is written in order, so once a report holding a number
+    is durable, so is the counter past it; after a crash before that, the lost bump only gives
+    again numbers that no committed report holds. The year's first bump makes the row in an
+    ordinary transaction."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(_BUMP_BY_ASYNC, {"y": year, "n": count}).first()
+    if row is None:
+        with engine.begin() as connection:
+            return next_numbers(connection, year, count)
+    return int(row[0]) - count + 1
+
+
+# Takes ``count`` consecutive public numbers of a year and returns the first (see write()).
+TakeNumbers = Callable[[int, int], int]
+
+
 def write(
-    connection: Connection, drafts: Sequence[Draft], *, event_bus: events.EventBus | None = None
+    connection: Connection,
+    drafts: Sequence[Draft],
+    *,
+    event_bus: events.EventBus | None = None,
+    take_numbers: TakeNumbers | None = None,
 ) -> list[Filed]:
     """Write checked reports on ``connection``, inside its transaction, below the ORM: a few
     multi-row statements whatever the number of reports (the report, its photos, its follower,
@@ -420,8 +451,10 @@ def write(
     draft, in order; a draft whose idempotency key was already used (before, or earlier in
     ``drafts``) gets the first report and writes nothing.
 
-    The public numbers are taken first, one counter UPDATE for all: on PostgreSQL the year's
-    counter row stays locked to the commit, so callers keep that transaction short. A
+    The public numbers are taken first, one counter UPDATE for all, in this transaction unless
+    ``take_numbers`` takes them elsewhere: on PostgreSQL the year's counter row stays locked to
+    the commit of the transaction that bumped it, so concurrent writers queue on it; the intake
+    writer takes them in a short transaction of its own instead. A
     concurrent submission with the same key makes the reports INSERT fail (unique key); the
     caller then writes the drafts again one by one (the intake writer does) or looks the
     winner up (:func:`submit`)."""
@@ -447,7 +480,10 @@ def write(
         by_year.setdefault(drafts[i].now.astimezone(VIETNAM_TZ).year, []).append(i)
     codes: dict[int, str] = {}
     for year, members in by_year.items():
-        first = _take_numbers(connection, year, len(members))
+        if take_numbers is None:
+            first = next_numbers(connection, year, len(members))
+        else:
+            first = take_numbers(year, len(members))
         for offset, i in enumerate(members):
             codes[i] = f"PA-{year}-{first + offset:06d}"
     if fresh:
@@ -534,8 +570,7 @@ def write(
             ("updates", updates),
             ("records", records),
         ):
-            if values:
-                connection.execute(_INSERTS[name], values)
+            insert_rows(connection, _TABLES[name], values)
         written = events.insert_many(connection, event_rows, event_bus=event_bus)
         per_report: dict[int, list[events.EventOut]] = {}
         for i, one in zip(owners, written, strict=True):
