@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import DateTime, delete, insert, select, text
+from sqlalchemy import DateTime, delete, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -156,6 +156,30 @@ def test_insert_rows_writes_what_an_insert_would(db_session: Session) -> None:
         select(events.c.payload).where(events.c.type == "test.copy.json")
     ).scalars()
     assert all(p == {"kênh": "open311", "n": [1, None, "\\"]} for p in payloads)
+
+
+def test_insert_rows_raises_sqlalchemys_integrity_error_for_a_taken_key(
+    db_session: Session,
+) -> None:
+    """Callers catch SQLAlchemy's IntegrityError (intake.submit, when two submissions with one
+    idempotency key race): a COPY that meets a taken unique key raises it too, and nothing of
+    the rows is written."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ioc.db import insert_rows
+    from ioc.kit.events import _EVENTS_TABLE as events
+
+    now = datetime(2026, 11, 27, 3, 4, 5, tzinfo=UTC)
+    connection = db_session.connection()
+    rows = _event_rows(now, "taken")
+    insert_rows(connection, events, [dict(rows[0], id=987_654_321)])
+    taken = [dict(r, id=987_654_320 + i) for i, r in enumerate(rows)]
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        insert_rows(db_session.connection(), events, taken)  # in the savepoint
+    found = connection.execute(
+        select(func.count()).select_from(events).where(events.c.type == "test.copy.taken")
+    ).scalar()
+    assert found == 1
 
 
 def test_insert_rows_leaves_sql_defaults_to_an_insert() -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.schema import ColumnDefault
 from sqlalchemy.types import TypeDecorator
@@ -172,6 +173,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         connection.execute(insert(table), list(rows))
         return
     sql, keys, filled, processors = plan
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(sql) as copy:
@@ -180,6 +182,10 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
                 copy.write_row(
                     [v if p is None else p(v) for p, v in zip(processors, values, strict=True)]
                 )
+    except dbapi_error as error:
+        # As SQLAlchemy raises it for a statement of its own (IntegrityError for a taken
+        # unique key, which callers catch), not psycopg's.
+        raise DBAPIError.instance(sql, None, error, dbapi_error) from error
     finally:
         cursor.close()
 
