@@ -63,13 +63,17 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The server's own database: a SQLite file in its data directory, and on the PostgreSQL
-    pass a database of its own beside the tests' (made empty, dropped afterwards)."""
+    """The server's own database: a SQLite file in its data directory on the SQLite pass, and
+    on the PostgreSQL pass a database of its own beside the tests' (made empty, dropped
+    afterwards)."""
+    test_url = os.environ.get("IOC_TEST_DATABASE_URL", "")
+    on_postgresql = test_url.startswith("postgresql")
     if request.param == "sqlite":
+        if on_postgresql:
+            pytest.skip("runs in the SQLite pass")
         yield ""
         return
-    test_url = os.environ.get("IOC_TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgresql"):
+    if not on_postgresql:
         pytest.skip("the PostgreSQL pass only")
     url = make_url(test_url)
     name = f"{url.database}_forked"
